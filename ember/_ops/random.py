@@ -1,0 +1,286 @@
+"""Random sampling with PyTorch's CPU streams (the engine is ember._random).
+
+Every sampler fills its output in memory order, as PyTorch's CPU kernels do,
+so the same seed gives the same values for contiguous and strided outputs.
+"""
+import numpy as np
+
+from .. import _dtype as D
+from .. import _random
+from .._device import as_device
+from .._dispatch import write_into
+from .._tensor import Tensor
+from ._util import parse_shape
+
+
+class Generator(_random.Generator):
+    """torch.Generator: a seeded random stream (CPU)."""
+
+    def __init__(self, device="cpu"):
+        super().__init__()
+        self.device = as_device(device)
+
+    def get_state(self):
+        return Tensor._make(np.frombuffer(self.get_state_bytes(), np.uint8).copy(), D.uint8)
+
+    def set_state(self, new_state):
+        if not isinstance(new_state, Tensor) or new_state._dtype is not D.uint8:
+            raise TypeError("expected a torch.ByteTensor, but got %s" % type(new_state).__name__)
+        self.set_state_bytes(new_state._data.tobytes())
+        return self
+
+    def __repr__(self):
+        return "<torch._C.Generator object at %#x>" % id(self)
+
+    def __getstate__(self):
+        return {"device": str(self.device), "state": self.get_state_bytes()}
+
+    def __setstate__(self, st):
+        Generator.__init__(self, st["device"])
+        self.set_state_bytes(st["state"])
+
+
+default_generator = Generator()
+default_generator.seed()
+
+
+def _gen(generator):
+    return default_generator if generator is None else generator
+
+
+def manual_seed(seed):
+    seed = int(seed)
+    default_generator.manual_seed(seed)
+    try:
+        from .. import cuda
+        if cuda.is_available():
+            cuda.manual_seed_all(seed)
+    except ImportError:
+        pass
+    return default_generator
+
+
+def seed():
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
+
+
+# ------------------------------------------------------------------ filling helpers
+def _memory_order(a):
+    """(permutation, flag contiguous): the axis order in which a's memory is laid out."""
+    if a.flags.c_contiguous:
+        return None, True
+    perm = sorted(range(a.ndim), key=lambda i: (-abs(a.strides[i]), i))
+    return perm, False
+
+
+def _fill(t, sample):
+    """Fill tensor t in place from sample(n, contiguous) (values in memory order)."""
+    a = t._data
+    perm, contiguous = _memory_order(a)
+    vals = sample(a.size, contiguous)
+    if perm is None:
+        write_into(t, vals.reshape(a.shape))
+    else:
+        tmp = np.empty(a.shape, a.dtype)
+        np.transpose(tmp, perm)[...] = vals.reshape([a.shape[i] for i in perm])
+        write_into(t, tmp)
+    return t
+
+
+def _new(shape, dtype, device, requires_grad, sample):
+    shape = parse_shape(shape)
+    dtype = dtype or D.get_default_dtype()
+    n = 1
+    for s in shape:
+        n *= s
+    t = Tensor._make(sample(n, dtype).reshape(shape).astype(dtype.np, copy=False), dtype)
+    if device is not None and as_device(device).type != "cpu":
+        t = t.to(device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+# ------------------------------------------------------------------ factories
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    g = _gen(generator)
+    _check_float(dtype, "rand")
+    return _new(size, dtype, device, requires_grad, lambda n, d: g.uniform(n, d.name))
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    g = _gen(generator)
+    _check_float(dtype, "randn")
+    return _new(size, dtype, device, requires_grad, lambda n, d: g.normal(n, d.name))
+
+
+def _check_float(dtype, name):
+    if dtype is not None and dtype.category < D.FLOAT:
+        raise RuntimeError("\"%s\" not implemented for '%s'" % (
+            "check_uniform_bounds" if name == "rand" else "normal_kernel_cpu", dtype.name.capitalize()))
+
+
+def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
+            device=None, requires_grad=False):
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint() missing required argument 'size'")
+    if low >= high:
+        raise RuntimeError("random_ expects 'from' to be less than 'to', but got from=%d >= to=%d"
+                           % (low, high))
+    g = _gen(generator)
+    dtype = dtype or D.int64
+    return _new(tuple(size), dtype, device, requires_grad,
+                lambda n, d: g.random_(n, d.name, int(low), int(high)))
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    if n < 0:
+        raise RuntimeError("n must be non-negative, got%d" % n)
+    dtype = dtype or D.int64
+    t = Tensor._make(_gen(generator).randperm(int(n)).astype(dtype.np), dtype)
+    return t if device is None else t.to(device)
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return rand(tuple(input.shape), dtype=dtype or input._dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return randn(tuple(input.shape), dtype=dtype or input._dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input._dtype,
+                   device=device or input.device)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+           device=None, requires_grad=False):
+    g = _gen(generator)
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        shape = np.broadcast_shapes(*(tuple(x.shape) for x in (mean, std) if isinstance(x, Tensor)))
+        like = mean if isinstance(mean, Tensor) else std
+        if isinstance(std, Tensor) and isinstance(std, Tensor) and (std._data < 0).any():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        out_t = Tensor._make(np.empty(shape, like._dtype.np), like._dtype)
+        normal_(out_t, 0.0, 1.0, generator=g)
+        return out_t * std + mean
+    if size is None:
+        raise TypeError("normal() missing required argument 'size'")
+    if std < 0:
+        raise RuntimeError("normal expects std >= 0.0, but found std %s" % std)
+    return _new(tuple(size), dtype, device, requires_grad,
+                lambda n, d: g.normal(n, d.name, float(mean), float(std)))
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    g = _gen(generator)
+    if p is not None:
+        t = Tensor._make(np.empty(input._data.shape, input._dtype.np), input._dtype)
+        return bernoulli_(t, p, generator=g)
+    probs = input._data
+    if ((probs < 0) | (probs > 1)).any():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    vals = g.bernoulli_tensor(np.ascontiguousarray(probs).reshape(-1), input._dtype.name,
+                              input._dtype.name)
+    return Tensor._make(vals.reshape(probs.shape).astype(input._dtype.np), input._dtype)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    if input.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    vals = _gen(generator).multinomial(np.ascontiguousarray(input._data), int(num_samples),
+                                       bool(replacement), input._dtype.name)
+    return Tensor._make(vals.astype(np.int64), D.int64)
+
+
+def poisson(input, generator=None):
+    rs = np.random.default_rng(int(_gen(generator).random64(1)[0]))
+    return Tensor._make(rs.poisson(input._data).astype(input._dtype.np), input._dtype)
+
+
+# ------------------------------------------------------------------ in-place samplers
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    g = _gen(generator)
+    d = self._dtype
+    return _fill(self, lambda n, c: g.uniform(n, d.name, float(a), float(b)))
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    if std < 0:
+        raise RuntimeError("normal expects std >= 0.0, but found std %s" % std)
+    g = _gen(generator)
+    d = self._dtype
+    return _fill(self, lambda n, c: g.normal(n, d.name, float(mean), float(std), contiguous=c))
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    g = _gen(generator)
+    d = self._dtype
+    if isinstance(p, Tensor):
+        probs = np.broadcast_to(p._data, self._data.shape)
+        return _fill(self, lambda n, c: g.bernoulli_tensor(np.ascontiguousarray(probs).reshape(-1),
+                                                           d.name, p._dtype.name))
+    if not 0 <= p <= 1:
+        raise RuntimeError("bernoulli_ expects p to be in [0, 1], but got p=%s" % p)
+    return _fill(self, lambda n, c: g.bernoulli_scalar(n, float(p), d.name))
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    g = _gen(generator)
+    d = self._dtype
+    return _fill(self, lambda n, c: g.exponential(n, float(lambd), d.name))
+
+
+def random_(self, from_=0, to=None, *, generator=None):
+    g = _gen(generator)
+    d = self._dtype
+    if to is None and from_ != 0:
+        from_, to = 0, from_
+    low = None if (to is None and from_ == 0) else from_
+    return _fill(self, lambda n, c: g.random_(n, d.name, low, to))
+
+
+def _optional(name):
+    def f(self, *args, generator=None, **kw):
+        g = _gen(generator)
+        fn = getattr(g, name)
+        d = self._dtype
+        return _fill(self, lambda n, c: fn(n, *args, d.name, **kw))
+    f.__name__ = name + "_"
+    return f
+
+
+geometric_ = _optional("geometric")
+cauchy_ = _optional("cauchy")
+log_normal_ = _optional("log_normal")
+
+TENSOR_METHODS = {
+    "uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_,
+    "exponential_": exponential_, "random_": random_, "geometric_": geometric_,
+    "cauchy_": cauchy_, "log_normal_": log_normal_,
+    "bernoulli": lambda self, p=None, *, generator=None: bernoulli(self, p, generator=generator),
+    "multinomial": multinomial,
+}
