@@ -4,6 +4,7 @@
 runs a PyTorch program unchanged. Submodules (nn, optim, utils.data, ...)
 load on first use so that `import ember` stays fast.
 """
+import builtins as _builtins
 import importlib as _importlib
 
 import numpy as _np
@@ -30,10 +31,6 @@ from ._creation import (  # noqa: E402,F401
     linspace, logspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like,
 )
 from ._creation import range_ as range  # noqa: E402,F401
-from ._ops.pointwise import *  # noqa: E402,F401,F403
-from ._ops.pointwise import UNARY as _UNARY  # noqa: E402
-from ._ops.reduction import *  # noqa: E402,F401,F403
-from ._ops.shape import *  # noqa: E402,F401,F403
 from ._ops.random import (  # noqa: E402,F401
     Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed, multinomial,
     normal, poisson, rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed,
@@ -52,7 +49,8 @@ cfloat = complex64
 cdouble = complex128
 
 # the optional families register their Tensor methods here
-for _family in ("indexing", "linalg", "reduction_more", "activation"):
+# each op family exports its torch.* functions (__all__) and Tensor methods
+for _family in ("pointwise", "shape", "reduction", "indexing", "linalg"):
     try:
         _mod = _importlib.import_module("._ops." + _family, __name__)
     except ModuleNotFoundError as _e:
@@ -113,7 +111,7 @@ def is_complex(input):
 def is_nonzero(input):
     if input.numel() != 1:
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return bool(input.item())
+    return _builtins.bool(input.item())
 
 
 def numel(input):

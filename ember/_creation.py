@@ -129,7 +129,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         arr = np.trunc(arr) if dtype is not D.bool_ else arr != 0
     if dtype is D.bool_ and arr.dtype != np.bool_:
         arr = arr != 0
-    t = _finish(np.ascontiguousarray(arr), dtype, device=device)
+    t = _finish(np.array(arr, order="C", copy=False) if arr.flags.c_contiguous else np.array(arr, order="C"),
+                dtype, device=device)
     if requires_grad:
         if dtype.category < D.FLOAT:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")

@@ -28,10 +28,8 @@ _DEFAULT_SEED = 67280421310721
 _N = 624
 _U64 = 1 << 64
 _STATE_SIZE = 5056
-_LEGACY_STATE_SIZE = 5048
 _HEAD = struct.Struct("<QiiQ")          # seed, left, seeded, next
 _TAIL = struct.Struct("<dddi4xf?3x")     # normal_x, normal_y, normal_rho, valid, float normal, valid
-_TAIL_LEGACY = struct.Struct("<dddi4x")
 
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
 _INTS = ("bool", "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64")
@@ -92,7 +90,8 @@ def _from_f32(x32, name):
     if name == "float32":
         return x32
     if name == "float16":
-        return x32.astype(np.float16)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return x32.astype(np.float16)
     return _round_bf16(x32)
 
 
@@ -101,7 +100,8 @@ def _from_f64(x64, name):
     if name == "float64":
         return x64
     if name in _FLOATS:
-        return _from_f32(x64.astype(np.float32), name)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _from_f32(x64.astype(np.float32), name)
     if name == "bool":
         return x64 != 0
     return x64.astype(_NP[name])
@@ -371,11 +371,9 @@ class Generator:
             data = data.tobytes()
         data = bytes(data)
         size = len(data)
-        if size not in (_STATE_SIZE, _LEGACY_STATE_SIZE):
-            raise RuntimeError(
-                "Expected either a CPUGeneratorImplStateLegacy of size %d or a CPUGeneratorImplState "
-                "of size %d but found the input RNG state size to be %d"
-                % (_LEGACY_STATE_SIZE, _STATE_SIZE, size))
+        if size != _STATE_SIZE:
+            raise RuntimeError("Expected a CPUGeneratorImplState of size %d but found the input RNG "
+                               "state size to be %d" % (_STATE_SIZE, size))
         seed, left, seeded, nxt = _HEAD.unpack_from(data, 0)
         nxt &= 0xFFFFFFFF
         key = (np.frombuffer(data, dtype="<u8", count=_N, offset=_HEAD.size)
@@ -383,15 +381,9 @@ class Generator:
         off = _HEAD.size + 8 * _N
         if seeded == 0 or not (0 < left <= _N) or nxt > _N:
             raise RuntimeError("Invalid mt19937 state")
-        fn = None
-        if size == _STATE_SIZE:
-            nx, ny, rho, valid, fval, fvalid = _TAIL.unpack_from(data, off)
-            dn = ny if valid else None
-            if fvalid:
-                fn = float(np.float32(fval))
-        else:
-            nx, ny, rho, valid = _TAIL_LEGACY.unpack_from(data, off)
-            dn = rho * math.sin(_TWO_PI * nx) if valid else None
+        nx, ny, rho, valid, fval, fvalid = _TAIL.unpack_from(data, off)
+        dn = ny if valid else None
+        fn = float(np.float32(fval)) if fvalid else None
         if left == 1:
             pos = _N
         else:

@@ -4,6 +4,7 @@ Each Op gives its forward on arrays and its backward as a formula over
 Tensors. Broadcast gradients are summed back to each input's shape by the
 engine, so formulas here ignore broadcasting.
 """
+import builtins
 import math
 
 import numpy as np
@@ -444,7 +445,7 @@ class Round(_Rounding):
         if decimals == 0:
             return np.round(x)
         # PyTorch scales, rounds half to even, and scales back (in the tensor's dtype)
-        scale = x.dtype.type(10.0 ** abs(decimals))
+        scale = x.dtype.type(10.0 ** builtins.abs(decimals))
         if decimals > 0:
             return np.round(x * scale) / scale
         return np.round(x / scale) * scale
@@ -889,12 +890,11 @@ def _scalar_or_tensor(x):
 
 
 def _binary(op, a, b, out=None, **params):
+    b = _scalar_or_tensor(b)
     if not isinstance(a, Tensor):
-        a = as_tensor_arg(a) if not isinstance(a, (int, float, bool, complex)) else a
-        if not isinstance(a, Tensor):
-            from .._creation import scalar_tensor
-            a = scalar_tensor(a)
-    r = apply(op, a, _scalar_or_tensor(b), **params)
+        # a Python number stays a (weakly typed) scalar next to a tensor
+        a = _scalar_or_tensor(a) if isinstance(b, Tensor) else as_tensor_arg(a)
+    r = apply(op, a, b, **params)
     return _out(r, out)
 
 
@@ -1211,3 +1211,8 @@ _INPLACE_OPS = {
     "le": lambda other: (Le, {}), "gt": lambda other: (Gt, {}), "ge": lambda other: (Ge, {}),
 }
 INPLACE_BINARY = {name + "_": _inplace(globals()[name]) for name in _INPLACE_OPS}
+
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+           and not isinstance(_v, type) and _n not in ['pow_scalar_base', 'ones_like_bool', 'to_dtype', 'INPLACE_BINARY', 'UNARY']]

@@ -87,3 +87,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         from .pointwise import _out
         return _out(r, out)
     return r
+
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+           and not isinstance(_v, type) and _n not in []]

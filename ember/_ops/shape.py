@@ -756,3 +756,8 @@ def triu(input, diagonal=0):
     if input.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     return apply(Triu, input, diagonal=diagonal)
+
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
+           and not isinstance(_v, type) and _n not in ['infer_shape', 'view_dtype']]
