@@ -256,7 +256,7 @@ def _record(node, op, inputs, outputs):
     for x in inputs:
         if isinstance(x, Tensor) and x._requires_grad:
             edges.append((x._grad_fn if x._grad_fn is not None else grad_accumulator(x), x._output_nr))
-            meta.append((x.shape, x._dtype))
+            meta.append((x._data.shape, x._dtype))
         else:
             edges.append((None, 0))
             meta.append(None)
@@ -279,7 +279,7 @@ def _record(node, op, inputs, outputs):
         t._requires_grad = True
         t._grad_fn = node
         t._output_nr = i
-        out_meta.append((t.shape, t._dtype))
+        out_meta.append((t._data.shape, t._dtype))
     node.out_meta = out_meta
     if op.save_output:
         o = outputs[0]

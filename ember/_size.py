@@ -7,6 +7,11 @@ class Size(tuple):
     def __new__(cls, sizes=()):
         return tuple.__new__(cls, (int(s) for s in sizes))
 
+    @classmethod
+    def _of(cls, shape):
+        """A Size of a tuple already known to hold ints (no conversion)."""
+        return tuple.__new__(cls, shape)
+
     def __repr__(self):
         return "torch.Size([%s])" % ", ".join(str(s) for s in self)
 

@@ -89,11 +89,11 @@ class Tensor:
     # ---------------------------------------------------------------- metadata
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _size_of(self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._data.shape)
+            return _size_of(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     @property
@@ -410,6 +410,9 @@ class Tensor:
     @property
     def mH(self):
         return self.mT.conj() if self.is_complex() else self.mT
+
+
+_size_of = Size._of
 
 
 def _address(a):

@@ -2,6 +2,7 @@
 from . import grad_mode
 from .engine import anomaly as _anomaly, run_backward as _run_backward
 from .function import Function, FunctionCtx, once_differentiable
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
 
@@ -86,9 +87,6 @@ def is_anomaly_enabled():
 
 
 def __getattr__(name):
-    if name in ("gradcheck", "gradgradcheck"):
-        from . import gradcheck as _gc
-        return getattr(_gc, name)
     if name == "functional":
         import importlib
         return importlib.import_module(".functional", __name__)

@@ -65,18 +65,15 @@ class _HookAdder:
 # ----------------------------------------------------------------- helpers
 def _sum_to(g, shape):
     """Sum a broadcast gradient back to `shape`."""
-    if g.shape == shape:
-        return g
-    nd = g.ndim - len(shape)
+    gshape = g._data.shape
+    nd = len(gshape) - len(shape)
     dims = list(range(nd))
     for i, s in enumerate(shape):
-        if s == 1 and g.shape[nd + i] != 1:
+        if s == 1 and gshape[nd + i] != 1:
             dims.append(nd + i)
     if dims:
         g = g.sum(dim=dims, keepdim=True)
-    if nd:
-        g = g.reshape(shape)
-    elif g.shape != shape:
+    if g._data.shape != tuple(shape):
         g = g.reshape(shape)
     return g
 
@@ -138,48 +135,48 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
 
     # dependency counts over the reachable graph
     deps = {}
-    seen = set()
-    stack = [n for n, _, _ in roots]
     order = []
+    stack = [n for n, _, _ in roots]
+    for n in stack:
+        deps.setdefault(n, 0)
     while stack:
         n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
         order.append(n)
         for nxt, _ in n.next_functions:
             if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if id(nxt) not in seen:
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
                     stack.append(nxt)
 
     # restrict work to nodes that lead to a captured input
     needed = None
     if inputs is not None:
-        targets = {id(k[0]) for k in capture}
+        targets = {k[0] for k in capture}
         needed = set()
-        # reverse topological order: process children before parents
-        for n in _topo_order(order):
-            if id(n) in targets or any(nx is not None and id(nx) in needed for nx, _ in n.next_functions):
-                needed.add(id(n))
+        for n in _topo_order(order):  # children before parents
+            if n in targets or any(nx in needed for nx, _ in n.next_functions if nx is not None):
+                needed.add(n)
 
     buffers = {}
     for node, nr, g in roots:
-        buf = buffers.setdefault(node, {})
-        buf[nr] = _add(buf.get(nr), g)
-    ready = []
-    for node, _, _ in roots:
-        if deps.get(node, 0) == 0 and node not in [r[2] for r in ready]:
-            heapq.heappush(ready, (-node.seq, id(node), node))
-    queued = {id(r[2]) for r in ready}
+        buf = buffers.get(node)
+        if buf is None:
+            buffers[node] = {nr: g}
+        else:
+            buf[nr] = _add(buf.get(nr), g)
+    ready = [(-n.seq, id(n), n) for n in buffers if deps[n] == 0]
+    heapq.heapify(ready)
+    accumulate_leaves = accumulate and inputs is None
 
     prev_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
         while ready:
-            _, _, node = heapq.heappop(ready)
-            grads = buffers.pop(node, {})
-            grad_inputs = _run_node(node, grads, capture, results, accumulate and inputs is None,
+            node = heapq.heappop(ready)[2]
+            grads = buffers.pop(node, None) or {}
+            grad_inputs = _run_node(node, grads, capture, results, accumulate_leaves,
                                     accumulate, create_graph, needed)
             if not retain_graph:
                 _release(node)
@@ -187,11 +184,14 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if nxt is None:
                     continue
                 if g is not None:
-                    buf = buffers.setdefault(nxt, {})
-                    buf[nr] = _add(buf.get(nr), g)
-                deps[nxt] -= 1
-                if deps[nxt] == 0 and id(nxt) not in queued:
-                    queued.add(id(nxt))
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buffers[nxt] = {nr: g}
+                    else:
+                        buf[nr] = _add(buf.get(nr), g)
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
                     heapq.heappush(ready, (-nxt.seq, id(nxt), nxt))
     finally:
         grad_state.enabled = prev_mode
@@ -207,17 +207,17 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
 
 def _topo_order(nodes):
     """Nodes ordered so that every node comes after all nodes it points to."""
-    out, state = [], {}
+    out, state = [], set()
     for root in nodes:
-        if id(root) in state:
+        if root in state:
             continue
         stack = [(root, iter(root.next_functions))]
-        state[id(root)] = 1
+        state.add(root)
         while stack:
             n, it = stack[-1]
             for nxt, _ in it:
-                if nxt is not None and id(nxt) not in state:
-                    state[id(nxt)] = 1
+                if nxt is not None and nxt not in state:
+                    state.add(nxt)
                     stack.append((nxt, iter(nxt.next_functions)))
                     break
             else:
@@ -276,7 +276,7 @@ def _run_node(node, grads, capture, results, accumulate_leaves, accumulate, crea
             fn(t)
         return ()
 
-    if needed is not None and id(node) not in needed:
+    if needed is not None and node not in needed:
         return [None] * len(node.next_functions)
     if node.released:
         node.saved_tensors  # raises the "backward through the graph a second time" error
@@ -300,7 +300,7 @@ def _run_node(node, grads, capture, results, accumulate_leaves, accumulate, crea
             result.append(None)
             continue
         shape, dtype = meta
-        if g.shape != shape:
+        if g._data.shape != shape:
             g = _sum_to(g, shape)
         if g._dtype is not dtype:
             g = g.to(dtype)
