@@ -50,7 +50,7 @@ cdouble = complex128
 
 # the optional families register their Tensor methods here
 # each op family exports its torch.* functions (__all__) and Tensor methods
-for _family in ("pointwise", "shape", "reduction", "indexing", "linalg"):
+for _family in ("pointwise", "shape", "strided", "reduction", "indexing", "linalg"):
     try:
         _mod = _importlib.import_module("._ops." + _family, __name__)
     except ModuleNotFoundError as _e:

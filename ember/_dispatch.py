@@ -324,6 +324,8 @@ def apply_inplace(op, target, *others, **params):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation.")
+    if recording and target._base is not None:
+        return _inplace_on_view(op, target, others, params)
     source = target
     if recording and 0 in op.save:
         source = target._snapshot()
@@ -342,6 +344,37 @@ def apply_inplace(op, target, *others, **params):
             if op.save_output:
                 node.saved[-1] = (target, target._version_counter.value)
     return target
+
+
+def _inplace_on_view(op, view, others, params):
+    """In-place op on a view while recording: the base's graph gets the change.
+
+    The new base is written as base with the view's window replaced by
+    op(window), so gradients flow to the base's old value, to the other
+    inputs, and (through the window) to whatever produced the base."""
+    from ._ops.strided import AsStrided, CopySlices, geometry_in
+    base = view._base
+    if not base._data.flags.c_contiguous:
+        raise RuntimeError("in-place operation on a view of a non-contiguous tensor that requires "
+                           "grad is not supported; call .contiguous() on the base first")
+    geometry = geometry_in(view, base)
+    old_base = base._snapshot()
+    window = apply(AsStrided, old_base, geometry=geometry)
+    new_value = apply(op, window, *others, **params)
+    if new_value._dtype is not view._dtype and not D.can_cast(new_value._dtype, view._dtype):
+        raise RuntimeError("result type %s can't be cast to the desired output type %s" % (
+            _type_title(new_value._dtype), _type_title(view._dtype)))
+    new_base = apply(CopySlices, old_base, new_value, geometry=geometry)
+    write_into(view, new_value._data)
+    if new_base._grad_fn is not None:
+        base._requires_grad = True
+        base._grad_fn = new_base._grad_fn
+        base._output_nr = 0
+        fresh_view = apply(AsStrided, base, geometry=geometry)
+        view._requires_grad = True
+        view._grad_fn = fresh_view._grad_fn
+        view._output_nr = 0
+    return view
 
 
 def _type_title(d):
