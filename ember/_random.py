@@ -605,11 +605,7 @@ class Generator:
             if n <= 1:
                 return np.arange(n, dtype=np.int64)
             z = self._raw(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)
-            j = (z.astype(np.int64) + np.arange(n - 1, dtype=np.int64)).tolist()
-            r = list(range(n))
-            for i, k in enumerate(j):
-                r[i], r[k] = r[k], r[i]
-            return np.array(r, dtype=np.int64)
+            return _swap_shuffle(z.astype(np.int64) + np.arange(n - 1, dtype=np.int64))
         # inside-out Fisher-Yates with 64-bit draws
         z = (self.random64(n) % np.arange(1, n + 1, dtype=np.uint64)).tolist()
         r = [0] * n
@@ -912,6 +908,47 @@ def _topk_indices(row, k):
         _nth_element(q, 0, k - 1, n)
         _std_sort(q, 0, k - 1)
     return np.array([j for _, j in q[:k]], dtype=np.int64)
+
+
+def _swap_shuffle(k):
+    """arange(n) after `for i in range(n - 1): swap(r[i], r[k[i]])` (k[i] >= i), vectorised.
+
+    Position i is final after step i.  Let D[i] be the value at position i just before
+    step i.  Position p >= i only changes at steps j with k[j] == p, when it receives D[j];
+    so D[i] = D[last j < i with k[j] == i] (or i), and step i takes out[i] = D[previous j
+    with the same target k[i]] (or k[i] itself when none).  D is resolved by pointer jumping.
+    """
+    m = k.size
+    n = m + 1
+    j = np.arange(m, dtype=np.int64)
+    order = np.argsort(k * n + j)          # by target, then by step (keys are unique)
+    ks = k[order]
+    newgrp = np.ones(m, dtype=bool)
+    newgrp[1:] = ks[1:] != ks[:-1]
+    endgrp = np.ones(m, dtype=bool)
+    endgrp[:-1] = newgrp[1:]
+    # p[i] = last j < i with k[j] == i, else i
+    p = np.arange(n, dtype=np.int64)
+    t_end = np.nonzero(endgrp)[0]
+    c = ks[t_end]
+    jl = order[t_end]
+    self_last = jl == c                    # the step targeting itself is always last in its group
+    use_pred = self_last & ~newgrp[t_end]
+    src = np.where(use_pred, order[np.maximum(t_end - 1, 0)], jl)
+    ok = ~self_last | use_pred
+    p[c[ok]] = src[ok]
+    while True:
+        q = p[p]
+        if np.array_equal(q, p):
+            break
+        p = q
+    prev = np.empty(m, dtype=np.int64)
+    prev[0] = 0
+    prev[1:] = order[:-1]
+    out = np.empty(n, dtype=np.int64)
+    out[order] = np.where(newgrp, ks, p[prev])
+    out[n - 1] = p[n - 1]
+    return out
 
 
 def _log0(x):
