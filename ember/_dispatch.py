@@ -198,7 +198,8 @@ def wrap(array, dtype, op=None):
     """A new Tensor holding `array` as `dtype` (casting when needed)."""
     if type(array) is not np.ndarray:
         array = np.asarray(array) if not hasattr(array, "__cuda_array_interface__") else array
-    if array.dtype != dtype.np:
+    adt = array.dtype
+    if adt is not dtype.np and adt != dtype.np:
         array = array.astype(dtype.np)
     if dtype is D.bfloat16:
         array = D.round_bfloat16(array)
