@@ -217,7 +217,12 @@ def apply(op, *inputs, **params):
     compute, out_dtype = _compute_dtypes(op, inputs, params)
     ctx = op.node_type.__new__(op.node_type)
     ctx.params = params
-    arrays = [_to_compute(x, compute) for x in inputs]
+    if op.promote is None:
+        arrays = [_to_compute(x, compute) for x in inputs]
+    else:  # inputs outside `promote` (indices, masks) arrive as they are
+        keep = op.promote
+        arrays = [_to_compute(x, compute) if i in keep else (x._data if isinstance(x, Tensor) else x)
+                  for i, x in enumerate(inputs)]
     try:
         result = op.forward(ctx, *arrays, **params)
     except ValueError as e:
