@@ -137,7 +137,7 @@ def _compute_dtypes(op, inputs, params):
     rule = op.dtype_rule
     if rule == "keep":
         d = inputs[0]._dtype
-        return d, d
+        return (d, d) if op.view else (_OPMATH.get(d, d), d)
     positions = op.promote if op.promote is not None else range(len(inputs))
     first = None
     same = True
@@ -163,13 +163,17 @@ def _compute_dtypes(op, inputs, params):
                 scalars.append(x)
         d = D.result_dtype(dims, zeros, scalars)
     if rule == "promote":
-        return d, d
+        return (_OPMATH.get(d, d), d)
     if rule == "float":
         d = D.to_float(d)
-        return d, d
+        return (_OPMATH.get(d, d), d)
     if rule == "bool":
         return d, D.bool_
     return rule(d, inputs, params)
+
+
+# Half-precision math runs in float32 and rounds once at the end, as PyTorch's CPU kernels do.
+_OPMATH = {D.float16: D.float32}
 
 
 def _to_compute(x, d):

@@ -91,11 +91,15 @@ class Function(metaclass=_FunctionMeta):
         tensor_inputs = [a for a in args if isinstance(a, Tensor)]
         record = grad_state.enabled and any(t._requires_grad for t in tensor_inputs)
         dirty = {id(t) for t in ctx.__dict__.get("_dirty", ())}
-        non_diff = ctx.__dict__.get("_non_diff", set())
+        marked = ctx.__dict__.get("_non_diff", set())
+        non_diff = set()
         fixed = []
         for o in outs:
-            if isinstance(o, Tensor) and id(o) not in dirty and any(o is a for a in tensor_inputs):
+            was = id(o)
+            if isinstance(o, Tensor) and was not in dirty and any(o is a for a in tensor_inputs):
                 o = o.view_as(o) if record else o  # an input returned as is becomes a new alias
+            if was in marked:
+                non_diff.add(id(o))
             fixed.append(o)
         outs = tuple(fixed)
         if record:

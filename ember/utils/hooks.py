@@ -10,7 +10,9 @@ class RemovableHandle:
     def __init__(self, hooks_dict, *, extra_dict=None):
         self.id = next(_ids)
         self.hooks_dict_ref = hooks_dict
-        self.extra_dicts = [extra_dict] if extra_dict is not None else []
+        if extra_dict is None:
+            extra_dict = []
+        self.extra_dicts = list(extra_dict) if isinstance(extra_dict, (list, tuple)) else [extra_dict]
 
     def remove(self):
         self.hooks_dict_ref.pop(self.id, None)
