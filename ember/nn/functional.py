@@ -969,3 +969,22 @@ def pad(input, pad, mode="constant", value=None):
     if not maps:
         return input.clone()
     return _apply(_pad_op(mode, k), input, maps=tuple(maps))
+
+
+def _load_families():
+    """Re-export the functional families that live in ember/nn/_functional/."""
+    import importlib
+    from ._functional import FAMILIES
+    g = globals()
+    for family in FAMILIES:
+        try:
+            mod = importlib.import_module("._functional." + family, __package__)
+        except ModuleNotFoundError as e:
+            if e.name != __package__ + "._functional." + family:
+                raise
+            continue
+        for name in getattr(mod, "__all__", ()):
+            g[name] = getattr(mod, name)
+
+
+_load_families()
