@@ -194,4 +194,8 @@ def __getattr__(name):
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
+    if name.endswith("Storage"):
+        from . import _storage
+        if hasattr(_storage, name):
+            return getattr(_storage, name)
     raise AttributeError("module 'torch' has no attribute '%s'" % name)
