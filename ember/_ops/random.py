@@ -134,7 +134,7 @@ def _check_float(dtype, name):
             "check_uniform_bounds" if name == "rand" else "normal_kernel_cpu", dtype.name.capitalize()))
 
 
-def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad=False):
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high

@@ -1,0 +1,17 @@
+"""torch.utils.data: datasets, samplers, collation and the DataLoader."""
+from ._collate import default_collate, default_convert  # noqa: F401
+from .dataloader import DataLoader, WorkerInfo, get_worker_info  # noqa: F401
+from .dataset import (  # noqa: F401
+    ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset, TensorDataset,
+    random_split,
+)
+from .sampler import (  # noqa: F401
+    BatchSampler, DistributedSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+    WeightedRandomSampler,
+)
+from . import _collate as _utils_collate  # noqa: F401
+
+__all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler",
+           "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
+           "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "WorkerInfo", "default_collate",
+           "default_convert", "get_worker_info", "random_split"]

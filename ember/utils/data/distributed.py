@@ -1,0 +1,2 @@
+"""torch.utils.data.distributed: DistributedSampler."""
+from .sampler import DistributedSampler  # noqa: F401
