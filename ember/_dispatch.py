@@ -198,14 +198,14 @@ def _broadcast_error(inputs):
     return None
 
 
-def wrap(array, dtype, op=None):
-    """A new Tensor holding `array` as `dtype` (casting when needed)."""
+def wrap(array, dtype, view=False):
+    """A new Tensor holding `array` as `dtype` (casting when needed; views are taken as they are)."""
     if type(array) is not np.ndarray:
         array = np.asarray(array) if not hasattr(array, "__cuda_array_interface__") else array
     adt = array.dtype
     if adt is not dtype.np and adt != dtype.np:
         array = array.astype(dtype.np)
-    if dtype is D.bfloat16:
+    if dtype is D.bfloat16 and not view:
         array = D.round_bfloat16(array)
     return Tensor._make(array, dtype)
 
@@ -241,7 +241,7 @@ def apply(op, *inputs, **params):
                      for i, r in enumerate(result))
         out0 = outs[0]
     else:
-        out0 = wrap(result, out_dtype)
+        out0 = wrap(result, out_dtype, op.view)
         outs = None
     if op.view:
         src = inputs[0]

@@ -91,7 +91,7 @@ class _CheckpointPickler(pickle._Pickler):
 
     def __init__(self, file, protocol):
         super().__init__(file, protocol)
-        self.storages = {}   # id(root array) -> _StorageRef
+        self.storages = {}   # (address, nbytes) of a root array -> _StorageRef
         self._keep = []      # roots stay alive while pickling (ids must not be reused)
         self._names = _special_globals()
 
@@ -127,6 +127,8 @@ class _CheckpointPickler(pickle._Pickler):
         """(storage, offset, stride) of t, in elements of t's dtype."""
         a = t._data
         root = _storage.root_array(a)
+        if root.dtype != a.dtype and root.flags.c_contiguous and root.nbytes % a.itemsize == 0:
+            root = root.reshape(-1).view(a.dtype)  # same memory, seen in the tensor's dtype
         item = a.itemsize
         usable = (root.flags.c_contiguous and root.dtype == a.dtype
                   and all(s % item == 0 for s in a.strides))
@@ -137,10 +139,11 @@ class _CheckpointPickler(pickle._Pickler):
             root = np.ascontiguousarray(a)
             delta = 0
             a = root
-        ref = self.storages.get(id(root))
+        where = (root.__array_interface__["data"][0], root.nbytes)
+        ref = self.storages.get(where)
         if ref is None:
             ref = _StorageRef(str(len(self.storages)), root.reshape(-1), t._dtype)
-            self.storages[id(root)] = ref
+            self.storages[where] = ref
             self._keep.append(root)
         elif ref.dtype is not t._dtype:
             raise RuntimeError("Cannot save multiple tensors or storages that view the same data as "
@@ -537,7 +540,7 @@ def _load_zip(fh, f, map_location, weights_only, mmap):
             array = raw.view(dtype.np) if dtype.np.itemsize <= 1 or offset % dtype.np.itemsize == 0 \
                 else raw.copy().view(dtype.np)
         else:
-            array = _array_from_bytes(zf.read(record), dtype)
+            array = _array_from_bytes(_read_record(zf, record), dtype)
         storage = _LoadedStorage(array, dtype, target)
         if callable(map_location) and not isinstance(map_location, (str, dict, _device_cls)):
             result = map_location(storage, location)
@@ -546,10 +549,7 @@ def _load_zip(fh, f, map_location, weights_only, mmap):
         loaded[key] = storage
         return storage
 
-    try:
-        data = zf.read(pkl[0])
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise RuntimeError("PytorchStreamReader failed reading file data.pkl: %s" % e) from None
+    data = _read_record(zf, pkl[0])
     unpickler = _Unpickler(io.BytesIO(data), load_storage, weights_only)
     result = unpickler.load()
     if map_location is not None and not callable(map_location) or isinstance(map_location, dict):
@@ -576,6 +576,13 @@ def _move_loaded(obj, loaded):
             return tuple(move(v) for v in x)
         return x
     return move(obj)
+
+
+def _read_record(zf, name):
+    try:
+        return zf.read(name)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        raise RuntimeError("PytorchStreamReader failed reading file %s: %s" % (name, e)) from None
 
 
 def _data_offset(fh, info):

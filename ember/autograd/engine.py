@@ -178,7 +178,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             grads = buffers.pop(node, None) or {}
             grad_inputs = _run_node(node, grads, capture, results, accumulate_leaves,
                                     accumulate, create_graph, needed)
-            if not retain_graph:
+            if not retain_graph and (needed is None or node in needed):
                 _release(node)
             for (nxt, nr), g in zip(node.next_functions, grad_inputs):
                 if nxt is None:
