@@ -6,6 +6,7 @@ load on first use so that `import ember` stays fast.
 """
 import builtins as _builtins
 import importlib as _importlib
+import sys as _sys
 
 import numpy as _np
 
@@ -31,6 +32,7 @@ from ._creation import (  # noqa: E402,F401
     linspace, logspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like,
 )
 from ._creation import range_ as range  # noqa: E402,F401
+from ._creation import complex_ as complex  # noqa: E402,F401
 from ._ops.random import (  # noqa: E402,F401
     Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed, multinomial,
     normal, poisson, rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed,
@@ -198,4 +200,21 @@ def __getattr__(name):
         from . import _storage
         if hasattr(_storage, name):
             return getattr(_storage, name)
+    fn = _nn_torch_functions().get(name)
+    if fn is not None:
+        return fn
     raise AttributeError("module 'torch' has no attribute '%s'" % name)
+
+
+def _nn_torch_functions():
+    """torch.layer_norm, torch.embedding, ...: the torch-level names nn's functional families export."""
+    table = globals().get("_nn_functions_table")
+    if table is None:
+        import ember.nn.functional  # noqa: F401  (loads the families)
+        from .nn._functional import FAMILIES
+        table = {}
+        for family in FAMILIES:
+            mod = _sys.modules.get(__name__ + ".nn._functional." + family)
+            table.update(getattr(mod, "TORCH_FUNCTIONS", {}))
+        globals()["_nn_functions_table"] = table
+    return table

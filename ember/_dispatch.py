@@ -265,6 +265,8 @@ def _record(node, op, inputs, outputs):
     meta = []
     for x in inputs:
         if isinstance(x, Tensor) and x._requires_grad:
+            if x._base is not None and x._fn_version != x._version_counter.value:
+                refresh_view(x)
             edges.append((x._grad_fn if x._grad_fn is not None else grad_accumulator(x), x._output_nr))
             meta.append((x._data.shape, x._dtype))
         else:
@@ -289,6 +291,7 @@ def _record(node, op, inputs, outputs):
         t._requires_grad = True
         t._grad_fn = node
         t._output_nr = i
+        t._fn_version = t._version_counter.value
         out_meta.append((t._data.shape, t._dtype))
     node.out_meta = out_meta
     if op.save_output:
@@ -350,6 +353,7 @@ def apply_inplace(op, target, *others, **params):
             target._requires_grad = True
             target._grad_fn = node
             target._output_nr = 0
+            target._fn_version = target._version_counter.value
             # the node's outputs now live in target
             if op.save_output:
                 node.saved[-1] = (target, target._version_counter.value)
@@ -384,7 +388,25 @@ def _inplace_on_view(op, view, others, params):
         view._requires_grad = True
         view._grad_fn = fresh_view._grad_fn
         view._output_nr = 0
+        view._fn_version = view._version_counter.value
     return view
+
+
+def refresh_view(view):
+    """After its base changed in place, a view's node becomes a window onto
+    the base's new node (what PyTorch does when a view's grad_fn is read)."""
+    base = view._base
+    view._fn_version = view._version_counter.value
+    if not (view._requires_grad and base._requires_grad) or base._grad_fn is None \
+            or not base._data.flags.c_contiguous:
+        return  # detached aliases and views of leaves keep what they have
+    from ._ops.strided import AsStrided, geometry_in
+    from ._grad_mode import enable_grad
+    with enable_grad():
+        fresh = apply(AsStrided, base, geometry=geometry_in(view, base))
+    view._requires_grad = True
+    view._grad_fn = fresh._grad_fn
+    view._output_nr = 0
 
 
 def _type_title(d):

@@ -55,6 +55,11 @@ float64 = dtype("float64", np.float64, 8, FLOAT, True, 3)
 complex64 = dtype("complex64", np.complex64, 8, COMPLEX, True, 2)
 complex128 = dtype("complex128", np.complex128, 16, COMPLEX, True, 3)
 
+# the names PyTorch's kernels use in their error messages ("... not implemented for 'Float'")
+TITLE = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+         "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+         "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NP = {d.np: d for d in ALL if d is not bfloat16}
@@ -184,3 +189,32 @@ def round_bfloat16(a):
     # NaN must stay NaN (rounding could carry into the exponent and give inf)
     rounded = np.where(np.isnan(a), bits | np.uint32(0x400000), rounded)
     return rounded.astype(np.uint32).view(np.float32)
+
+
+_CPP_NAME = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
+             "int32": "int32_t", "int64": "int64_t", "float16": "c10::Half",
+             "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+             "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+_FLOAT_MAX = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38,
+              "float32": 3.4028234663852886e38}
+
+
+def _overflows(lo, hi, d):
+    """Whether numbers in [lo, hi] overflow dtype d (c10's checked conversion:
+    inf and NaN fit floats; unsigned types accept negatives down to -max)."""
+    if d.category == FLOAT:
+        m = _FLOAT_MAX.get(d.name)
+        return m is not None and ((m < hi < float("inf")) or (-float("inf") < lo < -m))
+    if d.category == INT:
+        info = np.iinfo(d.np)
+        low = info.min if d.is_signed else -int(info.max)
+        return hi > info.max or lo < low
+    return False
+
+
+def check_scalar(value, d):
+    """PyTorch's RuntimeError for a Python number that does not fit dtype d."""
+    if isinstance(value, bool) or isinstance(value, complex) or d is bool_:
+        return
+    if _overflows(value, value, d):
+        raise RuntimeError("value cannot be converted to type %s without overflow" % _CPP_NAME[d.name])

@@ -26,7 +26,7 @@ class _Version:
 
 class Tensor:
     __slots__ = ("_data", "_dtype", "_requires_grad", "_grad", "_grad_fn", "_output_nr",
-                 "_version_counter", "_base", "_hooks", "_retains_grad", "_accumulator",
+                 "_version_counter", "_base", "_hooks", "_retains_grad", "_accumulator", "_fn_version",
                  "__dict__", "__weakref__")
 
     # numpy must defer to our reflected operators (ndarray + Tensor -> Tensor)
@@ -60,6 +60,7 @@ class Tensor:
         self._hooks = None
         self._retains_grad = False
         self._accumulator = None
+        self._fn_version = 0
 
     @classmethod
     def _make(cls, array, dtype):
@@ -75,6 +76,7 @@ class Tensor:
         t._hooks = None
         t._retains_grad = False
         t._accumulator = None
+        t._fn_version = 0
         return t
 
     def _snapshot(self):
@@ -226,6 +228,8 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        if self._base is not None and self._fn_version != self._version_counter.value:
+            _dispatch.refresh_view(self)
         return self._grad_fn
 
     @property

@@ -149,7 +149,8 @@ _bind("clamp_", clamp_)
 _bind("clip_", clamp_)
 _bind("clamp_min_", lambda self, min: clamp_(self, min=min))
 _bind("clamp_max_", lambda self, max: clamp_(self, max=max))
-_bind("round_", lambda self, decimals=0: apply_inplace(P.Round, self, **({"decimals": decimals} if decimals else {})))
+_bind("round_", lambda self, *, decimals=None: apply_inplace(
+    P.Round, self, **({} if decimals is None else {"decimals": decimals})))
 _bind("nan_to_num_", lambda self, nan=0.0, posinf=None, neginf=None: self.copy_(
     P.nan_to_num(self, nan, posinf, neginf)))
 _bind("lerp_", lambda self, end, weight: apply_inplace(P.Lerp, self, end, P._scalar_or_tensor(weight)))
@@ -208,6 +209,8 @@ def copy_(self, src, non_blocking=False):
 
 
 def fill_(self, value):
+    if not isinstance(value, Tensor):
+        D.check_scalar(value, self._dtype)
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with %d "

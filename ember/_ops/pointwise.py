@@ -3,6 +3,11 @@
 Each Op gives its forward on arrays and its backward as a formula over
 Tensors. Broadcast gradients are summed back to each input's shape by the
 engine, so formulas here ignore broadcasting.
+
+Dtype rules follow PyTorch: `_rule` builds a rule that promotes like
+'promote' / 'float' / 'bool' and refuses the dtypes whose kernel PyTorch
+lacks, with PyTorch's NotImplementedError ('"abs_cpu" not implemented for
+'Bool'').
 """
 import builtins
 import math
@@ -14,11 +19,104 @@ from .._dispatch import Op, apply, apply_inplace
 from .._tensor import Tensor
 from ._util import as_tensor_arg
 
+BOOL = frozenset([D.bool_])
+INTEGRAL = frozenset([D.bool_, D.uint8, D.int8, D.int16, D.int32, D.int64])
+FLOATING = frozenset([D.float16, D.bfloat16, D.float32, D.float64])
+_DEFAULT = D._default
+
+
+def _not_implemented(kernel, d):
+    return NotImplementedError("\"%s\" not implemented for '%s'" % (kernel, D.TITLE[d.name]))
+
+
+def _rule(kind="promote", bad=(), kernel=None):
+    """A dtype rule (see _dispatch): promote, then 'float' (integers compute
+    in the default dtype) or 'bool' (the result is bool); dtypes in `bad`
+    raise PyTorch's error for a missing kernel."""
+    bad = frozenset(bad)
+    if kind == "float":
+        def rule(d, inputs, params):
+            if d in bad:
+                raise _not_implemented(kernel, d)
+            if d.category < D.FLOAT:
+                d = _DEFAULT[0]
+            return d, d
+    elif kind == "bool":
+        def rule(d, inputs, params):
+            if d in bad:
+                raise _not_implemented(kernel, d)
+            return d, D.bool_
+    else:
+        def rule(d, inputs, params):
+            if d in bad:
+                raise _not_implemented(kernel, d)
+            return d, d
+    return rule
+
+
+def _zeros(g):
+    """The zero gradient of a piecewise-constant op (zeros, even where g is inf or NaN)."""
+    from .._creation import zeros
+    return zeros(g.shape, dtype=g._dtype)
+
+
+def _needs(ctx, i):
+    """Whether input i of the node wants a gradient."""
+    return ctx.next_functions[i][0] is not None
+
+
+# Python ints next to integer arrays are cast (wrapping) to the array's
+# dtype, as PyTorch casts a scalar to the computation's dtype.
+_INT_RANGE = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max)
+              for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
+
+
+def _fit(x, a):
+    """Scalar x ready to combine with array a (wrapped into a's integer range)."""
+    if type(x) is int:
+        r = _INT_RANGE.get(getattr(a, "dtype", None))
+        if r is not None and not r[0] <= x <= r[1]:
+            return np.array(x & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64).astype(a.dtype)[()]
+    return x
+
+
+def _fit2(a, b):
+    if type(b) is int:
+        b = _fit(b, a)
+    elif type(a) is int:
+        a = _fit(a, b)
+    return a, b
+
+
+def _is_bool(x):
+    return x is True or x is False or (isinstance(x, Tensor) and x._dtype is D.bool_)
+
+
+def _check_alpha(d, params):
+    alpha = params.get("alpha")
+    if alpha is None:
+        return
+    if isinstance(alpha, bool):
+        if d is not D.bool_:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif d.category <= D.INT and isinstance(alpha, (float, complex)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
+                           "number.")
+
+
 # ------------------------------------------------------------------ arithmetic
+
+def _add_rule(d, inputs, params):
+    if params:
+        _check_alpha(d, params)
+    return d, d
 
 
 class Add(Op):
+    dtype_rule = _add_rule
+
     def forward(ctx, a, b, alpha=1):
+        a, b = _fit2(a, b)
         return a + b if alpha == 1 else a + alpha * b
 
     def backward(ctx, g):
@@ -26,8 +124,26 @@ class Add(Op):
         return g, (g if alpha == 1 else g * alpha)
 
 
+def _sub_rule(d, inputs, params):
+    a, b = inputs
+    if _is_bool(a) or _is_bool(b):
+        # PyTorch 2.14 raises NotImplementedError here (a RuntimeError subclass)
+        if _is_bool(a) and _is_bool(b):
+            raise NotImplementedError("Subtraction, the `-` operator, with two bool tensors is not "
+                                      "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise NotImplementedError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                                  "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                                  "operator instead.")
+    if params:
+        _check_alpha(d, params)
+    return d, d
+
+
 class Sub(Op):
+    dtype_rule = _sub_rule
+
     def forward(ctx, a, b, alpha=1):
+        a, b = _fit2(a, b)
         return a - b if alpha == 1 else a - alpha * b
 
     def backward(ctx, g):
@@ -35,19 +151,21 @@ class Sub(Op):
         return g, (-g if alpha == 1 else g * -alpha)
 
 
+class Rsub(Sub):
+    """number - tensor."""
+    grad_name = "RsubBackward1"
+
+
 class Mul(Op):
     save = (0, 1)
 
     def forward(ctx, a, b):
+        a, b = _fit2(a, b)
         return a * b
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return _mul_grad(g, b), _mul_grad(g, a)
-
-
-def _mul_grad(g, other):
-    return g * other if isinstance(other, Tensor) else g * other
+        return (g * b if _needs(ctx, 0) else None), (g * a if _needs(ctx, 1) else None)
 
 
 class Div(Op):
@@ -59,36 +177,9 @@ class Div(Op):
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        ga = g / b
-        gb = -g * a / (b * b) if isinstance(b, Tensor) else None
+        ga = g / b if _needs(ctx, 0) else None
+        gb = -g * a / (b * b) if _needs(ctx, 1) else None
         return ga, gb
-
-
-def _is_int(x):
-    if isinstance(x, Tensor):
-        return x._dtype.category <= D.INT
-    return isinstance(x, (bool, int))
-
-
-class FloorDivide(Op):
-    differentiable = False
-
-    def forward(ctx, a, b):
-        _check_int_zero(a, b)
-        if _int_array(a) and _int_array(b):
-            return np.floor_divide(a, b)
-        return np.floor(np.true_divide(a, b))
-
-
-class TruncDivide(Op):
-    differentiable = False
-
-    def forward(ctx, a, b):
-        _check_int_zero(a, b)
-        q = np.true_divide(a, b)
-        if _int_array(a) and _int_array(b):
-            return np.trunc(q).astype(np.result_type(a, b))
-        return np.trunc(q)
 
 
 def _int_array(x):
@@ -100,46 +191,136 @@ def _check_int_zero(a, b):
         raise RuntimeError("ZeroDivisionError")
 
 
-class Remainder(Op):
-    save = (1,)
+class FloorDivide(Op):
+    dtype_rule = _rule("promote", BOOL, "div_floor_cpu")
+    grad_name = "DivBackward2"
 
     def forward(ctx, a, b):
+        a, b = _fit2(a, b)
+        _check_int_zero(a, b)
+        return np.floor_divide(a, b)
+
+    def backward(ctx, g):
+        # piecewise constant: PyTorch gives zeros (not None) to both inputs
+        return _zeros(g), _zeros(g)
+
+
+class TruncDivide(Op):
+    dtype_rule = _rule("promote", BOOL, "div_trunc_cpu")
+
+    def forward(ctx, a, b):
+        a, b = _fit2(a, b)
+        _check_int_zero(a, b)
+        if _int_array(a) and _int_array(b):
+            q = np.floor_divide(a, b)
+            # floor and trunc differ where the division is inexact and the signs differ
+            return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
+        return np.trunc(np.true_divide(a, b))
+
+    backward = FloorDivide.backward
+
+
+class Remainder(Op):
+    dtype_rule = _rule("promote", BOOL, "remainder_cpu")
+    save = (0, 1)
+
+    def forward(ctx, a, b):
+        a, b = _fit2(a, b)
         _check_int_zero(a, b)
         return np.remainder(a, b)
 
     def backward(ctx, g):
-        (_, b) = ctx.saved_tensors
-        return g, None
+        a, b = ctx.saved_tensors
+        gb = None
+        if _needs(ctx, 1):
+            gb = -g * div(a, b, rounding_mode="floor")
+        return g, gb
 
 
 class Fmod(Op):
+    dtype_rule = _rule("promote", BOOL, "fmod_cpu")
+    save = (0, 1)
+
     def forward(ctx, a, b):
+        a, b = _fit2(a, b)
         _check_int_zero(a, b)
         return np.fmod(a, b)
 
     def backward(ctx, g):
-        return g, None
+        a, b = ctx.saved_tensors
+        gb = None
+        if _needs(ctx, 1):
+            gb = -g * div(a, b, rounding_mode="trunc")
+        return g, gb
+
+
+def _int_pow(a, b):
+    """Integer power; negative exponents give 1, -1 or 0 like PyTorch's kernel."""
+    b = np.asarray(b)
+    neg = b < 0
+    if not neg.any():
+        return np.power(a, b)
+    out = np.power(a, np.where(neg, 0, b))
+    a = np.asarray(a)
+    special = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+    return np.where(neg, special.astype(out.dtype), out)
+
+
+def _pow_rule(d, inputs, params):
+    b = inputs[1]
+    if isinstance(b, Tensor):
+        if d is D.bool_:
+            raise _not_implemented("pow", d)
+    elif b is not None:
+        D.check_scalar(b, d)
+    return d, d
 
 
 class Pow(Op):
+    dtype_rule = _pow_rule
     save = (0, 1)
 
     def forward(ctx, a, b):
-        if _int_array(a) and _int_array(b) and np.any(np.asarray(b) < 0):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if isinstance(b, (int, float)) and b == 2:
-            return a * a
+        if type(b) is int or type(b) is float or type(b) is bool:
+            if b == 2 and type(b) is not bool:
+                return a * a
+            if _int_array(a) and type(b) is not float:
+                if b < 0:
+                    raise RuntimeError("Integers to negative integer powers are not allowed.")
+                if a.dtype == np.bool_:  # x ** True is x, x ** False is True
+                    return a.copy() if b else np.ones_like(a)
+                return np.power(a, _fit(b, a))
+        a, b = _fit2(a, b)
+        if _int_array(a) and _int_array(b):
+            return _int_pow(a, b)
         return np.power(a, b)
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        if isinstance(b, Tensor):
-            ga = g * b * a.pow(b - 1) if isinstance(a, Tensor) else None
-            gb = g * a.pow(b) * a.log() if isinstance(a, Tensor) else g * (math.log(a) * pow_scalar_base(a, b))
-            return ga, gb
-        if b == 0:
-            return g * 0, None
-        return g * b * a.pow(b - 1), None
+        ga = gb = None
+        if _needs(ctx, 0):
+            if not isinstance(b, Tensor):
+                ga = _zeros(g) if b == 0 else g * (a.pow(b - 1) * b)
+            else:
+                ga = g * where(b == 0, 0.0, b * a.pow(b - 1))
+        if _needs(ctx, 1):
+            if isinstance(a, Tensor):
+                gb = g * where((a == 0) & (b >= 0), 0.0, a.pow(b) * a.log())
+            elif a == 0:
+                gb = g * where(b >= 0, 0.0, pow(a, b) * -math.inf)
+            else:
+                gb = g * pow(a, b) * math.log(a)
+        return ga, gb
+
+
+class PowTensor(Pow):
+    """pow with a tensor exponent."""
+    grad_name = "PowBackward1"
+
+
+class PowScalarBase(Pow):
+    """pow with a number base."""
+    grad_name = "PowBackward2"
 
 
 def pow_scalar_base(a, b):
@@ -150,10 +331,10 @@ class Neg(Op):
     dtype_rule = "keep"
 
     def forward(ctx, a):
-        if a.dtype == np.bool_:
-            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                               "If you are trying to invert a mask, use the `~` or "
-                               "`logical_not()` operator instead.")
+        if a.dtype == np.bool_:  # PyTorch raises this class here, not RuntimeError
+            raise NotImplementedError("Negation, the `-` operator, on a bool tensor is not supported. "
+                                      "If you are trying to invert a mask, use the `~` or "
+                                      "`logical_not()` operator instead.")
         return np.negative(a)
 
     def backward(ctx, g):
@@ -169,65 +350,96 @@ class _Compare(Op):
 
 class Eq(_Compare):
     def forward(ctx, a, b):
-        return np.equal(a, b)
+        return np.equal(*_fit2(a, b))
 
 
 class Ne(_Compare):
     def forward(ctx, a, b):
-        return np.not_equal(a, b)
+        return np.not_equal(*_fit2(a, b))
 
 
 class Lt(_Compare):
     def forward(ctx, a, b):
-        return np.less(a, b)
+        return np.less(*_fit2(a, b))
 
 
 class Le(_Compare):
     def forward(ctx, a, b):
-        return np.less_equal(a, b)
+        return np.less_equal(*_fit2(a, b))
 
 
 class Gt(_Compare):
     def forward(ctx, a, b):
-        return np.greater(a, b)
+        return np.greater(*_fit2(a, b))
 
 
 class Ge(_Compare):
     def forward(ctx, a, b):
-        return np.greater_equal(a, b)
+        return np.greater_equal(*_fit2(a, b))
 
 
 # ------------------------------------------------------------------ logic and bits
 
-class _Bitwise(Op):
+class BitwiseAnd(Op):
     differentiable = False
+    dtype_rule = _rule("promote", FLOATING, "bitwise_and_cpu")
 
     def forward(ctx, a, b):
-        for x in (a, b):
-            if hasattr(x, "dtype") and x.dtype.kind == "f" or isinstance(x, float):
-                raise RuntimeError("\"%s_cpu\" not implemented for 'Float'" % ctx.op.kernel)
-        return ctx.op.fn(a, b)
+        return np.bitwise_and(*_fit2(a, b))
 
 
-class BitwiseAnd(_Bitwise):
-    kernel, fn = "bitwise_and", np.bitwise_and
+class BitwiseOr(Op):
+    differentiable = False
+    dtype_rule = _rule("promote", FLOATING, "bitwise_or_cpu")
+
+    def forward(ctx, a, b):
+        return np.bitwise_or(*_fit2(a, b))
 
 
-class BitwiseOr(_Bitwise):
-    kernel, fn = "bitwise_or", np.bitwise_or
+class BitwiseXor(Op):
+    differentiable = False
+    dtype_rule = _rule("promote", FLOATING, "bitwise_xor_cpu")
+
+    def forward(ctx, a, b):
+        return np.bitwise_xor(*_fit2(a, b))
 
 
-class BitwiseXor(_Bitwise):
-    kernel, fn = "bitwise_xor", np.bitwise_xor
+def _shift_parts(a, b):
+    a, b = _fit2(a, b)
+    a, b = np.asarray(a), np.asarray(b)
+    bits = a.dtype.itemsize * 8
+    return a, b, bits
+
+
+class BitwiseLeftShift(Op):
+    differentiable = False
+    dtype_rule = _rule("promote", FLOATING | BOOL, "lshift_cpu")
+
+    def forward(ctx, a, b):
+        a, b, bits = _shift_parts(a, b)
+        # counts that are negative or not below the width give 0, as in PyTorch
+        out = np.left_shift(a, np.clip(b, 0, bits - 1).astype(a.dtype))
+        return np.where((b < 0) | (b >= bits), 0, out).astype(a.dtype)
+
+
+class BitwiseRightShift(Op):
+    differentiable = False
+    dtype_rule = _rule("promote", FLOATING | BOOL, "rshift_cpu")
+
+    def forward(ctx, a, b):
+        a, b, bits = _shift_parts(a, b)
+        signed = a.dtype.kind == "i"
+        out = np.right_shift(a, np.clip(b, 0, bits - 1).astype(a.dtype))
+        # out-of-range counts shift everything out: the sign for signed types, else 0
+        fill = np.right_shift(a, bits - 1) if signed else np.zeros_like(a)
+        return np.where((b < 0) | (b >= bits - signed), fill, out).astype(a.dtype)
 
 
 class BitwiseNot(Op):
-    dtype_rule = "keep"
+    dtype_rule = _rule("promote", FLOATING, "bitwise_not_cpu")
     differentiable = False
 
     def forward(ctx, a):
-        if a.dtype.kind == "f":
-            raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
         return np.logical_not(a) if a.dtype == np.bool_ else np.invert(a)
 
 
@@ -358,11 +570,17 @@ class Rsqrt(_FloatUnary):
         return g * out.pow(3) * -0.5
 
 
+def _square_rule(d, inputs, params):
+    return (D.int64, D.int64) if d is D.bool_ else (d, d)
+
+
 class Square(Op):
+    dtype_rule = _square_rule
+    grad_name = "PowBackward0"
     save = (0,)
 
     def forward(ctx, x):
-        return x * x if x.dtype != np.bool_ else x.astype(np.int64)
+        return x * x
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
@@ -380,8 +598,14 @@ class Reciprocal(_FloatUnary):
         return -g * out * out
 
 
+def _abs_rule(d, inputs, params):
+    if d is D.bool_:
+        raise _not_implemented("abs_cpu", d)
+    return d, d.to_real()  # |complex| is real
+
+
 class Abs(Op):
-    dtype_rule = "keep"
+    dtype_rule = _abs_rule
     save = (0,)
 
     def forward(ctx, x):
@@ -389,47 +613,60 @@ class Abs(Op):
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * x.sign()
+        return g * x.sgn()
 
 
 class Sign(Op):
     dtype_rule = "keep"
 
     def forward(ctx, x):
-        return np.sign(x) if x.dtype != np.bool_ else x
+        if x.dtype == np.bool_:
+            return x.copy()
+        if x.dtype.kind == "f":
+            # (0 < x) - (x < 0): NaN and -0.0 give 0, as in PyTorch
+            return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+        return np.sign(x)
 
     def backward(ctx, g):
-        return g * 0
+        return _zeros(g)
 
 
 class Sgn(Sign):
     pass
 
 
-class _Rounding(Op):
-    dtype_rule = "keep"
+class Floor(Op):
+    dtype_rule = _rule("promote", BOOL, "floor_vml_cpu")
 
-    def backward(ctx, g):
-        return g * 0
-
-
-class Floor(_Rounding):
     def forward(ctx, x):
         return np.floor(x) if x.dtype.kind == "f" else x.copy()
 
+    def backward(ctx, g):
+        return _zeros(g)
 
-class Ceil(_Rounding):
+
+class Ceil(Op):
+    dtype_rule = _rule("promote", BOOL, "ceil_vml_cpu")
+
     def forward(ctx, x):
         return np.ceil(x) if x.dtype.kind == "f" else x.copy()
 
+    def backward(ctx, g):
+        return _zeros(g)
 
-class Trunc(_Rounding):
+
+class Trunc(Op):
+    dtype_rule = _rule("promote", BOOL, "trunc_vml_cpu")
+
     def forward(ctx, x):
         return np.trunc(x) if x.dtype.kind == "f" else x.copy()
 
+    def backward(ctx, g):
+        return _zeros(g)
+
 
 class Frac(Op):
-    dtype_rule = "keep"
+    dtype_rule = _rule("promote", INTEGRAL, "frac_cpu")
 
     def forward(ctx, x):
         return x - np.trunc(x)
@@ -438,7 +675,18 @@ class Frac(Op):
         return g
 
 
-class Round(_Rounding):
+def _round_rule(d, inputs, params):
+    if "decimals" in params:
+        if d in INTEGRAL:
+            raise _not_implemented("round_cpu" if params["decimals"] else "round_vml_cpu", d)
+    elif d is D.bool_:
+        raise _not_implemented("round_vml_cpu", d)
+    return d, d
+
+
+class Round(Op):
+    dtype_rule = _round_rule
+
     def forward(ctx, x, decimals=0):
         if x.dtype.kind != "f":
             return x.copy()
@@ -449,6 +697,9 @@ class Round(_Rounding):
         if decimals > 0:
             return np.round(x * scale) / scale
         return np.round(x / scale) * scale
+
+    def backward(ctx, g):
+        return _zeros(g)
 
 
 class Sin(_FloatUnary):
@@ -587,13 +838,9 @@ class Sigmoid(_FloatUnary):
     save_output = True
 
     def forward(ctx, x):
-        # split by sign so exp never overflows
-        out = np.empty_like(x)
-        pos = x >= 0
-        np.divide(1, 1 + np.exp(-x, where=pos, out=np.zeros_like(x)), where=pos, out=out)
-        e = np.exp(x, where=~pos, out=np.zeros_like(x))
-        np.divide(e, 1 + e, where=~pos, out=out)
-        return out
+        if x.dtype == np.float16:  # PyTorch computes half in float
+            return (1 / (1 + np.exp(-x.astype(np.float32)))).astype(np.float16)
+        return 1 / (1 + np.exp(-x))  # exp overflow gives inf, and 1 / inf = 0
 
     def backward(ctx, g):
         out = ctx.output
@@ -610,7 +857,101 @@ class Logit(_FloatUnary):
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g / (x * (1 - x))
+        eps = ctx.params.get("eps")
+        grad = g / (x * (1 - x))
+        if eps is None:
+            return where((x < 0) | (x > 1), math.nan, grad)
+        return where((x < eps) | (x > 1 - eps), 0.0, grad)
+
+
+# erf and erfc: the rational approximations of fdlibm's s_erf.c (Sun
+# Microsystems, freely redistributable), evaluated on whole arrays in float64.
+_ERX = 8.45062911510467529297e-01
+_PP = (1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02,
+       -5.77027029648944159157e-03, -2.37630166566501626084e-05)
+_QQ = (1.0, 3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03,
+       1.32494738004321644526e-04, -3.96022827877536812320e-06)
+_PA = (-2.36211856075265944077e-03, 4.14856118683748331666e-01, -3.72207876035701323847e-01,
+       3.18346619901161753674e-01, -1.10894694282396677476e-01, 3.54783043256182359371e-02,
+       -2.16637559486879084300e-03)
+_QA = (1.0, 1.06420880400844228286e-01, 5.40397917702171048937e-01, 7.18286544141962662868e-02,
+       1.26171219808761642112e-01, 1.36370839120290507362e-02, 1.19844998467991074170e-02)
+_RA = (-9.86494403484714822705e-03, -6.93858572707181764372e-01, -1.05586262253232909814e+01,
+       -6.23753324503260060396e+01, -1.62396669462573470355e+02, -1.84605092906711035994e+02,
+       -8.12874355063065934246e+01, -9.81432934416914548592e+00)
+_SA = (1.0, 1.96512716674392571292e+01, 1.37657754143519042600e+02, 4.34565877475229228821e+02,
+       6.45387271733267880336e+02, 4.29008140027567833386e+02, 1.08635005541779435134e+02,
+       6.57024977031928170135e+00, -6.04244152148580987438e-02)
+_RB = (-9.86494292470009928597e-03, -7.99283237680523006574e-01, -1.77579549177547519889e+01,
+       -1.60636384855821916062e+02, -6.37566443368389627722e+02, -1.02509513161107724954e+03,
+       -4.83519191608651397019e+02)
+_SB = (1.0, 3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.53672958608443695994e+03,
+       3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02,
+       -2.24409524465858183362e+01)
+
+
+def _poly(coef, z):
+    """coef[0] + coef[1] z + coef[2] z^2 + ... (Horner)."""
+    r = coef[-1] * z + coef[-2]
+    for c in coef[-3::-1]:
+        r = r * z + c
+    return r
+
+
+def _erf_abs(x):
+    """(erf(|x|), erfc(|x|)) in float64, for any float array x."""
+    ax = np.abs(np.asarray(x, dtype=np.float64))
+    z = ax * ax
+    y = _poly(_PP, z) / _poly(_QQ, z)
+    e1 = ax + ax * y
+    c1 = np.where(ax < 0.25, 1.0 - e1, 0.5 - (ax * y + (ax - 0.5)))
+    s = ax - 1.0
+    pq = _poly(_PA, s) / _poly(_QA, s)
+    e2 = _ERX + pq
+    c2 = (1.0 - _ERX) - pq
+    s = 1.0 / z
+    rs = np.where(ax < 1 / 0.35, _poly(_RA, s) / _poly(_SA, s), _poly(_RB, s) / _poly(_SB, s))
+    # z with its low 32 bits cleared keeps exp(-z*z) exact (fdlibm's trick)
+    zt = (ax.view(np.uint64) & np.uint64(0xFFFFFFFF00000000)).view(np.float64)
+    c3 = np.exp(-zt * zt - 0.5625) * np.exp((zt - ax) * (zt + ax) + rs) / ax
+    small, mid = ax < 0.84375, ax < 1.25
+    erfc = np.where(small, c1, np.where(mid, c2, np.where(ax < 28, c3, 0.0)))
+    erf = np.where(small, e1, np.where(mid, e2, np.where(ax < 6, 1.0 - c3, 1.0)))
+    nan = np.isnan(ax)
+    if nan.any():
+        erf = np.where(nan, np.nan, erf)
+        erfc = np.where(nan, np.nan, erfc)
+    return erf, erfc
+
+
+def _erf(x):
+    e, _ = _erf_abs(x)
+    return np.copysign(e, x).astype(x.dtype, copy=False)
+
+
+def _erfc(x):
+    _, c = _erf_abs(x)
+    return np.where(np.asarray(x) < 0, 2.0 - c, c).astype(x.dtype, copy=False)
+
+
+def _erfinv(y):
+    """PyTorch's erfinv: a rational first guess, then two Newton steps (in float64)."""
+    y64 = np.asarray(y, dtype=np.float64)
+    ay = np.abs(y64)
+    z = y64 * y64
+    num = ((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899
+    dem = (((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1.0
+    central = y64 * num / dem
+    t = np.sqrt(-np.log((1.0 - ay) / 2.0))
+    num = ((1.641345311 * t + 3.429567803) * t - 1.624906493) * t - 1.970840454
+    dem = (1.637067800 * t + 3.543889200) * t + 1.0
+    x = np.where(ay <= 0.7, central, np.copysign(num, y64) / dem)
+    k = 2.0 / math.sqrt(math.pi)
+    for _ in range(2):
+        x = x - (np.copysign(_erf_abs(x)[0], x) - y64) / (k * np.exp(-x * x))
+    x = np.where(ay == 1.0, np.copysign(np.inf, y64), x)
+    x = np.where(ay > 1.0, np.nan, x)
+    return x.astype(y.dtype, copy=False)
 
 
 class Erf(_FloatUnary):
@@ -628,7 +969,7 @@ class Erfc(_FloatUnary):
     save = (0,)
 
     def forward(ctx, x):
-        return 1 - _erf(x)
+        return _erfc(x)
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
@@ -639,21 +980,21 @@ class Erfinv(_FloatUnary):
     save_output = True
 
     def forward(ctx, x):
-        from .special import erfinv
-        return erfinv(x)
+        return _erfinv(x)
 
     def backward(ctx, g):
         out = ctx.output
         return g * (math.sqrt(math.pi) / 2) * (out * out).exp()
 
 
-def _erf(x):
-    from .special import erf
-    return erf(x)
+def _relu_rule(d, inputs, params):
+    if d is D.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return d, d
 
 
 class Relu(Op):
-    dtype_rule = "keep"
+    dtype_rule = _relu_rule
     save_output = True
 
     def forward(ctx, x):
@@ -663,16 +1004,43 @@ class Relu(Op):
         return g * (ctx.output > 0)
 
 
+def _clamp_rule(d, inputs, params):
+    """clamp with number bounds: the bounds take part in promotion as scalars."""
+    lo, hi = params.get("min"), params.get("max")
+    if d.category == D.FLOAT and type(lo) in _REAL and type(hi) in _REAL:
+        if d.itemsize < 4 or (lo is not None and not -1e38 < lo < 1e38) or (
+                hi is not None and not -1e38 < hi < 1e38):
+            for v in (lo, hi):
+                if v is not None:
+                    D.check_scalar(v, d)
+        return d, d
+    x = inputs[0]
+    scalars = [v for v in (lo, hi) if v is not None]
+    if scalars:
+        d = D.result_dtype([d] if x._data.ndim else [], [] if x._data.ndim else [d], scalars)
+    if d is D.bool_:
+        raise _not_implemented("clamp_scalar_cpu" if lo is not None and hi is not None else
+                               "clamp_min_scalar_cpu" if lo is not None else "clamp_max_scalar_cpu", d)
+    for v in scalars:
+        D.check_scalar(v, d)
+    return d, d
+
+
+_REAL = (float, int, type(None))
+
+
 class Clamp(Op):
+    dtype_rule = _clamp_rule
+    grad_name = "ClampBackward1"
     save = (0,)
 
     def forward(ctx, x, min=None, max=None):
-        if min is not None and max is not None:
-            # PyTorch: where min > max every element becomes max
-            return np.minimum(np.maximum(x, min), max)
+        # where min > max every element becomes max, as in PyTorch
         if min is not None:
-            return np.maximum(x, min)
-        return np.minimum(x, max)
+            x = np.maximum(x, _fit(min, x))
+        if max is not None:
+            x = np.minimum(x, _fit(max, x))
+        return x
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
@@ -683,34 +1051,33 @@ class Clamp(Op):
         if hi is not None:
             m = x <= hi
             mask = m if mask is None else mask & m
-        return g * mask
+        return where(mask, g, 0.0)
 
 
 class ClampTensor(Op):
-    """clamp with tensor bounds: where(x < lo, lo, x) then where(x > hi, hi, ...)."""
+    """clamp with tensor bounds (either may be None)."""
+    grad_name = "ClampBackward0"
+    dtype_rule = _rule("promote", BOOL, "clamp_cpu")
     save = (0, 1, 2)
 
     def forward(ctx, x, lo, hi):
-        out = x
         if lo is not None:
-            out = np.maximum(out, lo)
+            x = np.maximum(x, lo)
         if hi is not None:
-            out = np.minimum(out, hi)
-        return out
+            x = np.minimum(x, hi)
+        return x
 
     def backward(ctx, g):
+        # PyTorch's clamp_backward and clamp_backward_min_max
         x, lo, hi = ctx.saved_tensors
-        keep = None
-        glo = ghi = None
+        if lo is not None and hi is not None:
+            gx = where((x >= lo) & (x <= hi), g, 0.0)
+            glo = where((x < lo) & (lo < hi), g, 0.0) if _needs(ctx, 1) else None
+            ghi = where((x > hi) | (hi < lo), g, 0.0) if _needs(ctx, 2) else None
+            return gx, glo, ghi
         if lo is not None:
-            below = x < lo
-            glo = g * below
-            keep = ~below
-        if hi is not None:
-            above = x > hi
-            ghi = g * above
-            keep = ~above if keep is None else keep & ~above
-        return g * keep, glo, ghi
+            return where(x >= lo, g, 0.0), (where(x < lo, g, 0.0) if _needs(ctx, 1) else None), None
+        return where(x <= hi, g, 0.0), None, (where(x > hi, g, 0.0) if _needs(ctx, 2) else None)
 
 
 class Maximum(Op):
@@ -720,8 +1087,11 @@ class Maximum(Op):
         return np.maximum(a, b)
 
     def backward(ctx, g):
+        # PyTorch: ties share the gradient; NaN sends it to both sides
         a, b = ctx.saved_tensors
-        return _minmax_grads(g, a, b, a > b)
+        tie = a == b
+        half = where(tie, g / 2, g)
+        return where(a < b, 0.0, half), where(a > b, 0.0, half)
 
 
 class Minimum(Op):
@@ -732,15 +1102,33 @@ class Minimum(Op):
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return _minmax_grads(g, a, b, a < b)
+        tie = a == b
+        half = where(tie, g / 2, g)
+        return where(a > b, 0.0, half), where(a < b, 0.0, half)
 
 
-def _minmax_grads(g, a, b, a_wins):
-    # ties split the gradient evenly, as PyTorch does
-    tie = a == b
-    ga = g * (a_wins.to(g.dtype) + tie.to(g.dtype) * 0.5)
-    gb = g * ((~a_wins & ~tie).to(g.dtype) + tie.to(g.dtype) * 0.5)
-    return ga, gb
+class Fmax(Op):
+    save = (0, 1)
+
+    def forward(ctx, a, b):
+        return np.fmax(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        first = (a >= b) | b.isnan()
+        return where(first, g, 0.0), where(first, 0.0, g)
+
+
+class Fmin(Op):
+    save = (0, 1)
+
+    def forward(ctx, a, b):
+        return np.fmin(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        first = (a <= b) | b.isnan()
+        return where(first, g, 0.0), where(first, 0.0, g)
 
 
 class Atan2(Op):
@@ -756,23 +1144,44 @@ class Atan2(Op):
         return g * b / denom, -g * a / denom
 
 
+def _lerp_rule(d, inputs, params):
+    start, end, w = inputs
+    d = start._dtype
+    if end._dtype is not d:
+        raise RuntimeError("expected dtype %s for `end` but got dtype %s"
+                           % (_c_name(d), _c_name(end._dtype)))
+    if isinstance(w, Tensor) and w._data.ndim and w._dtype is not d:
+        raise RuntimeError("expected dtype %s for `weight` but got dtype %s"
+                           % (_c_name(d), _c_name(w._dtype)))
+    if d in INTEGRAL:
+        raise _not_implemented("lerp_kernel_tensor" if isinstance(w, Tensor) else "lerp_kernel_scalar", d)
+    return d, d
+
+
+def _c_name(d):
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool"}.get(d.name, d.name)
+
+
 class Lerp(Op):
+    dtype_rule = _lerp_rule
     save = (0, 1, 2)
 
     def forward(ctx, start, end, weight):
         # PyTorch's formula switches side at |w| = 0.5 for accuracy
         diff = end - start
-        w = np.asarray(weight)
+        w = np.asarray(weight, dtype=start.dtype) if not isinstance(weight, np.ndarray) else weight
         return np.where(np.abs(w) < 0.5, start + w * diff, end - diff * (1 - w))
 
     def backward(ctx, g):
         start, end, w = ctx.saved_tensors
-        gw = g * (end - start) if isinstance(w, Tensor) else None
+        gw = g * (end - start) if isinstance(w, Tensor) and _needs(ctx, 2) else None
         return g * (1 - w), g * w, gw
 
 
 class Hypot(Op):
-    dtype_rule = "float"
+    dtype_rule = _rule("promote", INTEGRAL, "hypot_cpu")
     save = (0, 1)
     save_output = True
 
@@ -839,22 +1248,22 @@ class Where(Op):
 
     def backward(ctx, g):
         (cond, _, _) = ctx.saved_tensors
-        zero = g.new_zeros(())
-        return None, g.where(cond, zero), zero.where(cond, g)
+        ga = where(cond, g, 0.0) if _needs(ctx, 1) else None
+        gb = where(cond, 0.0, g) if _needs(ctx, 2) else None
+        return None, ga, gb
 
 
 class Cast(Op):
     """Conversion to another dtype (the dtype is the `dtype` param)."""
+    grad_name = "ToCopyBackward0"
 
     def forward(ctx, x, dtype):
+        if dtype is D.bool_:
+            return x != 0
         if dtype.category < D.FLOAT and x.dtype.kind == "f":
-            if dtype is D.bool_:
-                return x != 0
             # float -> int truncates towards zero; NaN/inf give the minimum like PyTorch
             with np.errstate(invalid="ignore"):
                 return np.trunc(x).astype(dtype.np)
-        if dtype is D.bool_:
-            return x != 0
         return x.astype(dtype.np)
 
     def backward(ctx, g):
@@ -879,6 +1288,189 @@ class Clone(Op):
         return g
 
 
+# ------------------------------------------------------------------ more binary math
+
+class Copysign(Op):
+    dtype_rule = "float"
+    save = (0, 1)
+
+    def forward(ctx, a, b):
+        return np.copysign(a, b)
+
+    def backward(ctx, g):
+        # PyTorch: grad * result / self where self != 0; the sign source gets zeros
+        a, b = ctx.saved_tensors
+        ga = where(a == 0, 0.0, g * copysign(a, b) / a) if _needs(ctx, 0) else None
+        return ga, (_zeros(g) if _needs(ctx, 1) else None)
+
+
+class Xlogy(Op):
+    dtype_rule = "float"
+    save = (0, 1)
+
+    def forward(ctx, a, b):
+        with np.errstate(all="ignore"):
+            out = a * np.log(b)
+        # 0 * log(y) is 0 unless y is NaN
+        return np.where((np.asarray(a) == 0) & ~np.isnan(b), 0, out).astype(out.dtype, copy=False)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = None
+        if _needs(ctx, 0):  # PyTorch: xlogy(grad, other), 0 where self == 0 and other <= 0
+            ga = where((a == 0) & (b <= 0), 0.0, xlogy(g, b))
+        gb = g * a / b if _needs(ctx, 1) else None
+        return ga, gb
+
+
+class Logaddexp(Op):
+    dtype_rule = _rule("float", INTEGRAL, "logaddexp_cpu")
+    save = (0, 1)
+    save_output = True
+
+    def forward(ctx, a, b):
+        return np.logaddexp(a, b)
+
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        return g * (a - out).exp(), g * (b - out).exp()
+
+
+class Logaddexp2(Op):
+    dtype_rule = _rule("float", INTEGRAL, "logaddexp2_cpu")
+    save = (0, 1)
+    save_output = True
+
+    def forward(ctx, a, b):
+        return np.logaddexp2(a, b)
+
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        return g * (a - out).exp2(), g * (b - out).exp2()
+
+
+class Heaviside(Op):
+    differentiable = False
+
+    def forward(ctx, x, values):
+        return np.where(x == 0, values, (x > 0)).astype(np.result_type(x, values), copy=False)
+
+
+def _heaviside_rule(d, inputs, params):
+    a, b = inputs
+    if a._dtype is not b._dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
+    return d, d
+
+
+Heaviside.dtype_rule = staticmethod(_heaviside_rule)
+
+
+class Gcd(Op):
+    differentiable = False
+    dtype_rule = _rule("promote", FLOATING | BOOL, "gcd_cpu")
+
+    def forward(ctx, a, b):
+        return np.gcd(a, b)
+
+
+class Lcm(Op):
+    differentiable = False
+    dtype_rule = _rule("promote", FLOATING | BOOL, "lcm_cpu")
+
+    def forward(ctx, a, b):
+        return np.lcm(a, b)
+
+
+class Nextafter(Op):
+    differentiable = False
+    dtype_rule = _rule("promote", INTEGRAL, "nextafter_cpu")
+
+    def forward(ctx, a, b):
+        return np.nextafter(a, b)
+
+
+class Sinc(_FloatUnary):
+    save = (0,)
+
+    def forward(ctx, x):
+        return np.sinc(x).astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        px = x * math.pi
+        d = ((px.cos() * px - px.sin()) / (px * x))
+        return g * where(x == 0, 0.0, d)
+
+
+class Deg2rad(_FloatUnary):
+    grad_name = "Deg2RadBackward0"
+
+    def forward(ctx, x):
+        return x * x.dtype.type(math.pi / 180)
+
+    def backward(ctx, g):
+        return g * (math.pi / 180)
+
+
+class Rad2deg(_FloatUnary):
+    grad_name = "Rad2DegBackward0"
+
+    def forward(ctx, x):
+        return x * x.dtype.type(180 / math.pi)
+
+    def backward(ctx, g):
+        return g * (180 / math.pi)
+
+
+class Addcmul(Op):
+    """input + value * t1 * t2."""
+    save = (1, 2)
+
+    def forward(ctx, x, t1, t2, value=1):
+        if x.dtype.kind in "iub" and isinstance(value, float):
+            value = int(value)  # an integral result takes the value as an integer
+        return x + value * (t1 * t2) if value != 1 else x + t1 * t2
+
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors[1:3]
+        v = ctx.params.get("value", 1)
+        return g, (g * t2 * v if _needs(ctx, 1) else None), (g * t1 * v if _needs(ctx, 2) else None)
+
+
+class Addcdiv(Op):
+    """input + value * t1 / t2."""
+    save = (1, 2)
+
+    def forward(ctx, x, t1, t2, value=1):
+        return x + value * (t1 / t2) if value != 1 else x + t1 / t2
+
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors[1:3]
+        v = ctx.params.get("value", 1)
+        g1 = g * v / t2 if _needs(ctx, 1) else None
+        g2 = -g * v * t1 / (t2 * t2) if _needs(ctx, 2) else None
+        return g, g1, g2
+
+
+def _addc_rule(kernel):
+    def rule(d, inputs, params):
+        if kernel == "addcdiv" and inputs[1]._dtype.category <= D.INT and inputs[2]._dtype.category <= D.INT:
+            raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future "
+                               "release addcdiv will perform a true division of tensor1 and tensor2. "
+                               "The historic addcdiv behavior can be implemented as (input + value * "
+                               "torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and "
+                               "as (input + value * tensor1 / tensor2) for float inputs. The future "
+                               "addcdiv behavior is just the latter implementation: (input + value * "
+                               "tensor1 / tensor2), for all dtypes.")
+        return d, d
+    return rule
+
+
+Addcmul.dtype_rule = staticmethod(_addc_rule("addcmul"))
+Addcdiv.dtype_rule = staticmethod(_addc_rule("addcdiv"))
+
+
 # ------------------------------------------------------------------ public functions
 
 def _scalar_or_tensor(x):
@@ -886,6 +1478,8 @@ def _scalar_or_tensor(x):
         return x
     if isinstance(x, (int, float, bool, complex)):
         return x
+    if isinstance(x, np.generic):
+        return x.item()
     return as_tensor_arg(x)
 
 
@@ -895,12 +1489,24 @@ def _binary(op, a, b, out=None, **params):
         # a Python number stays a (weakly typed) scalar next to a tensor
         a = _scalar_or_tensor(a) if isinstance(b, Tensor) else as_tensor_arg(a)
     r = apply(op, a, b, **params)
-    return _out(r, out)
+    return r if out is None else _out(r, out)
+
+
+def _tensor_args(name, *args):
+    """PyTorch's TypeError for functions whose operands must be tensors."""
+    for pos, (argname, x) in enumerate(args):
+        if not isinstance(x, Tensor):
+            raise TypeError("%s(): argument '%s' (position %d) must be Tensor, not %s"
+                            % (name, argname, pos + 1, type(x).__name__))
 
 
 def _out(r, out):
+    """Write result r into the `out=` tensor (resized when its shape differs)."""
     if out is None:
         return r
+    if not D.can_cast(r._dtype, out._dtype):
+        raise RuntimeError("result type %s can't be cast to the desired output type %s"
+                           % (D.TITLE[r._dtype.name], D.TITLE[out._dtype.name]))
     from .._dispatch import write_into
     if out.shape != r.shape:
         out._data = np.empty(r.shape, out._dtype.np)
@@ -909,23 +1515,30 @@ def _out(r, out):
 
 
 def add(input, other, *, alpha=1, out=None):
-    if alpha == 1:
+    if alpha == 1 and type(alpha) is not bool:
         return _binary(Add, input, other, out)
     return _binary(Add, input, other, out, alpha=alpha)
 
 
 def sub(input, other, *, alpha=1, out=None):
-    if isinstance(input, Tensor) and input._dtype is D.bool_ and isinstance(other, Tensor) \
-            and other._dtype is D.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
-    if alpha == 1:
-        return _binary(Sub, input, other, out)
-    return _binary(Sub, input, other, out, alpha=alpha)
+    op = Sub if isinstance(input, Tensor) else Rsub
+    if alpha == 1 and type(alpha) is not bool:
+        return _binary(op, input, other, out)
+    return _binary(op, input, other, out, alpha=alpha)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    return sub(other, input, alpha=alpha)
 
 
 def mul(input, other, *, out=None):
     return _binary(Mul, input, other, out)
+
+
+multiply = mul
 
 
 def div(input, other, *, rounding_mode=None, out=None):
@@ -939,8 +1552,11 @@ def div(input, other, *, rounding_mode=None, out=None):
                        "found '%s'" % rounding_mode)
 
 
+divide = div
+
+
 def true_divide(input, other, *, out=None):
-    return div(input, other, out=out)
+    return _binary(Div, input, other, out)
 
 
 def floor_divide(input, other, *, out=None):
@@ -952,17 +1568,24 @@ def remainder(input, other, *, out=None):
 
 
 def fmod(input, other, *, out=None):
+    _tensor_args("fmod", ("input", input))
     return _binary(Fmod, input, other, out)
 
 
 def pow(input, exponent, *, out=None):
+    if isinstance(exponent, Tensor):
+        return _binary(PowTensor if isinstance(input, Tensor) else PowScalarBase, input, exponent, out)
     return _binary(Pow, input, exponent, out)
 
 
 def float_power(input, exponent, *, out=None):
-    a = input.double() if isinstance(input, Tensor) else input
-    b = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
-    return _binary(Pow, a, b, out)
+    def to64(x):
+        if isinstance(x, Tensor):
+            return x.to(D.complex128 if x.is_complex() else D.float64)
+        return x if isinstance(x, complex) else float(x)
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power() received an invalid combination of arguments")
+    return _binary(Pow, to64(input), to64(exponent), out)
 
 
 def neg(input, *, out=None):
@@ -973,63 +1596,122 @@ negative = neg
 
 
 def atan2(input, other, *, out=None):
+    _tensor_args("atan2", ("input", input), ("other", other))
     return _binary(Atan2, input, other, out)
 
 
-arctan2 = atan2
+def arctan2(input, other, *, out=None):
+    _tensor_args("arctan2", ("input", input), ("other", other))
+    return _binary(Atan2, input, other, out)
 
 
 def hypot(input, other, *, out=None):
+    _tensor_args("hypot", ("input", input), ("other", other))
     return _binary(Hypot, input, other, out)
 
 
 def maximum(input, other, *, out=None):
+    _tensor_args("maximum", ("input", input), ("other", other))
     return _binary(Maximum, input, other, out)
 
 
 def minimum(input, other, *, out=None):
+    _tensor_args("minimum", ("input", input), ("other", other))
     return _binary(Minimum, input, other, out)
 
 
 def fmax(input, other, *, out=None):
-    r = maximum(input, other)
-    return _out(where(input.isnan(), other, where(other.isnan(), input, r)), out)
+    _tensor_args("fmax", ("input", input), ("other", other))
+    return _binary(Fmax, input, other, out)
 
 
 def fmin(input, other, *, out=None):
-    r = minimum(input, other)
-    return _out(where(input.isnan(), other, where(other.isnan(), input, r)), out)
+    _tensor_args("fmin", ("input", input), ("other", other))
+    return _binary(Fmin, input, other, out)
+
+
+def copysign(input, other, *, out=None):
+    return _binary(Copysign, input, other, out)
+
+
+def xlogy(input, other, *, out=None):
+    return _binary(Xlogy, input, other, out)
+
+
+def logaddexp(input, other, *, out=None):
+    _tensor_args("logaddexp", ("input", input), ("other", other))
+    return _binary(Logaddexp, input, other, out)
+
+
+def logaddexp2(input, other, *, out=None):
+    _tensor_args("logaddexp2", ("input", input), ("other", other))
+    return _binary(Logaddexp2, input, other, out)
+
+
+def heaviside(input, values, *, out=None):
+    _tensor_args("heaviside", ("input", input), ("values", values))
+    return _binary(Heaviside, input, values, out)
+
+
+def gcd(input, other, *, out=None):
+    _tensor_args("gcd", ("input", input), ("other", other))
+    return _binary(Gcd, input, other, out)
+
+
+def lcm(input, other, *, out=None):
+    _tensor_args("lcm", ("input", input), ("other", other))
+    return _binary(Lcm, input, other, out)
+
+
+def nextafter(input, other, *, out=None):
+    _tensor_args("nextafter", ("input", input), ("other", other))
+    return _binary(Nextafter, input, other, out)
+
+
+def ldexp(input, other, *, out=None):
+    _tensor_args("ldexp", ("input", input), ("other", other))
+    return _out(mul(input, pow(2.0, other)), out)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    if value == 1 and type(value) is not bool:
+        return _out(apply(Addcmul, input, tensor1, tensor2), out)
+    return _out(apply(Addcmul, input, tensor1, tensor2, value=value), out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    if value == 1 and type(value) is not bool:
+        return _out(apply(Addcdiv, input, tensor1, tensor2), out)
+    return _out(apply(Addcdiv, input, tensor1, tensor2, value=value), out)
+
+
+class LerpTensor(Lerp):
+    grad_name = "LerpBackward1"
 
 
 def lerp(input, end, weight, *, out=None):
-    return _out(apply(Lerp, input, end, _scalar_or_tensor(weight)), out)
+    _tensor_args("lerp", ("input", input), ("end", end))
+    op = LerpTensor if isinstance(weight, Tensor) else Lerp
+    return _out(apply(op, input, end, _scalar_or_tensor(weight)), out)
 
 
-def eq(input, other, *, out=None):
-    return _binary(Eq, input, other, out)
+def _compare(op, name):
+    def fn(input, other, *, out=None):
+        _tensor_args(name, ("input", input))
+        return _binary(op, input, other, out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = "Element-wise comparison (see torch.%s)." % name
+    return fn
 
 
-def ne(input, other, *, out=None):
-    return _binary(Ne, input, other, out)
-
-
-def lt(input, other, *, out=None):
-    return _binary(Lt, input, other, out)
-
-
-def le(input, other, *, out=None):
-    return _binary(Le, input, other, out)
-
-
-def gt(input, other, *, out=None):
-    return _binary(Gt, input, other, out)
-
-
-def ge(input, other, *, out=None):
-    return _binary(Ge, input, other, out)
-
-
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+eq = _compare(Eq, "eq")
+ne = _compare(Ne, "ne")
+lt = _compare(Lt, "lt")
+le = _compare(Le, "le")
+gt = _compare(Gt, "gt")
+ge = _compare(Ge, "ge")
+greater, greater_equal = _compare(Gt, "greater"), _compare(Ge, "greater_equal")
+less, less_equal, not_equal = _compare(Lt, "less"), _compare(Le, "less_equal"), _compare(Ne, "not_equal")
 
 
 def bitwise_and(input, other, *, out=None):
@@ -1044,19 +1726,30 @@ def bitwise_xor(input, other, *, out=None):
     return _binary(BitwiseXor, input, other, out)
 
 
+def bitwise_left_shift(input, other, *, out=None):
+    return _binary(BitwiseLeftShift, input, other, out)
+
+
+def bitwise_right_shift(input, other, *, out=None):
+    return _binary(BitwiseRightShift, input, other, out)
+
+
 def bitwise_not(input, *, out=None):
     return _out(apply(BitwiseNot, input), out)
 
 
 def logical_and(input, other, *, out=None):
+    _tensor_args("logical_and", ("input", input), ("other", other))
     return _binary(LogicalAnd, input, other, out)
 
 
 def logical_or(input, other, *, out=None):
+    _tensor_args("logical_or", ("input", input), ("other", other))
     return _binary(LogicalOr, input, other, out)
 
 
 def logical_xor(input, other, *, out=None):
+    _tensor_args("logical_xor", ("input", input), ("other", other))
     return _binary(LogicalXor, input, other, out)
 
 
@@ -1066,7 +1759,8 @@ def logical_not(input, *, out=None):
 
 def _unary_fn(op, name):
     def fn(input, *, out=None):
-        return _out(apply(op, input), out)
+        r = apply(op, input)
+        return r if out is None else _out(r, out)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = "Element-wise %s (see torch.%s)." % (name, name)
     return fn
@@ -1080,6 +1774,7 @@ UNARY = {
     "sinh": Sinh, "cosh": Cosh, "asinh": Asinh, "acosh": Acosh, "atanh": Atanh, "tanh": Tanh,
     "sigmoid": Sigmoid, "erf": Erf, "erfc": Erfc, "erfinv": Erfinv, "relu": Relu,
     "isnan": Isnan, "isinf": Isinf, "isfinite": Isfinite, "signbit": Signbit,
+    "sinc": Sinc, "deg2rad": Deg2rad, "rad2deg": Rad2deg,
 }
 for _name, _op in UNARY.items():
     globals()[_name] = _unary_fn(_op, _name)
@@ -1089,12 +1784,12 @@ arcsinh, arccosh, arctanh = globals()["asinh"], globals()["acosh"], globals()["a
 fix = globals()["trunc"]
 
 
-def isposinf(input):
-    return input.isinf() & (input > 0)
+def isposinf(input, *, out=None):
+    return _out(input.isinf() & (input > 0), out)
 
 
-def isneginf(input):
-    return input.isinf() & (input < 0)
+def isneginf(input, *, out=None):
+    return _out(input.isinf() & (input < 0), out)
 
 
 def isreal(input):
@@ -1106,8 +1801,8 @@ def ones_like_bool(input):
     return ones_like(input, dtype=D.bool_)
 
 
-def round(input, *, decimals=0, out=None):
-    if decimals == 0:
+def round(input, *, decimals=None, out=None):
+    if decimals is None:
         return _out(apply(Round, input), out)
     return _out(apply(Round, input, decimals=decimals), out)
 
@@ -1117,30 +1812,36 @@ def logit(input, eps=None, *, out=None):
 
 
 def clamp(input, min=None, max=None, *, out=None):
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _out(apply(ClampTensor, input, min, max), out)
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     return _out(apply(Clamp, input, min=min, max=max), out)
 
 
 clip = clamp
 
 
-def clamp_min(input, min):
-    return clamp(input, min=min)
+def clamp_min(input, min, *, out=None):
+    return clamp(input, min=min, out=out)
 
 
-def clamp_max(input, max):
-    return clamp(input, max=max)
+def clamp_max(input, max, *, out=None):
+    return clamp(input, max=max, out=out)
+
+
+def _finfo_limits(d):
+    if d is D.bfloat16:
+        return 3.3895313892515355e38, -3.3895313892515355e38
+    info = np.finfo(d.np)
+    return float(info.max), float(info.min)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    if posinf is None or neginf is None:
-        info = np.finfo(input._dtype.np) if input._dtype.category == D.FLOAT else None
-        if info is not None:
-            posinf = float(info.max) if posinf is None else posinf
-            neginf = float(info.min) if neginf is None else neginf
+    if (posinf is None or neginf is None) and input._dtype.category == D.FLOAT:
+        hi, lo = _finfo_limits(input._dtype)
+        posinf = hi if posinf is None else posinf
+        neginf = lo if neginf is None else neginf
     return _out(apply(NanToNum, input, nan=nan, posinf=posinf, neginf=neginf), out)
 
 
@@ -1151,10 +1852,15 @@ def where(condition, input=None, other=None, *, out=None):
     if not isinstance(condition, Tensor):
         condition = as_tensor_arg(condition)
     if condition._dtype is not D.bool_:
-        condition = condition.bool() if condition._dtype is D.uint8 else condition
-        if condition._dtype is not D.bool_:
+        if condition._dtype is D.uint8:
+            import warnings
+            warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and "
+                          "will be removed in a future version of PyTorch. Use a boolean condition "
+                          "instead.", UserWarning, stacklevel=2)
+            condition = condition.bool()
+        else:
             raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
-                               "with dtype %s" % condition._dtype.name.capitalize())
+                               "with dtype %s" % D.TITLE[condition._dtype.name])
     return _out(apply(Where, condition, _scalar_or_tensor(input), _scalar_or_tensor(other)), out)
 
 
@@ -1177,42 +1883,128 @@ def positive(input):
     return input
 
 
+def _invert(self):
+    """The ~ operator: PyTorch raises TypeError on floating tensors."""
+    if self._dtype.category >= D.FLOAT:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return apply(BitwiseNot, self)
+
+
+# ------------------------------------------------------------------ in-place forms
+
 def _inplace(op_fn):
     """The in-place method form of a binary function (add_ from add)."""
     op_name = op_fn.__name__
+    make = _INPLACE_OPS[op_name]
 
     def method(self, other, *args, **kwargs):
-        op, params = _INPLACE_OPS[op_name](other, *args, **kwargs)
+        op, params = make(other, *args, **kwargs)
         return apply_inplace(op, self, _scalar_or_tensor(other) if other is not None else None,
                              **params)
     method.__name__ = op_name + "_"
     return method
 
 
+def _div_mode(other, rounding_mode=None):
+    if rounding_mode is None:
+        return Div, {}
+    if rounding_mode == "floor":
+        return FloorDivide, {}
+    if rounding_mode == "trunc":
+        return TruncDivide, {}
+    raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                       "found '%s'" % rounding_mode)
+
+
+def _alpha(op):
+    def make(other, alpha=1):
+        return op, ({} if alpha == 1 and type(alpha) is not bool else {"alpha": alpha})
+    return make
+
+
+def _plain(op):
+    return lambda other: (op, {})
+
+
 _INPLACE_OPS = {
-    "add": lambda other, alpha=1: (Add, {} if alpha == 1 else {"alpha": alpha}),
-    "sub": lambda other, alpha=1: (Sub, {} if alpha == 1 else {"alpha": alpha}),
-    "mul": lambda other: (Mul, {}),
-    "div": lambda other, rounding_mode=None: (
-        {None: Div, "floor": FloorDivide, "trunc": TruncDivide}[rounding_mode], {}),
-    "pow": lambda other: (Pow, {}),
-    "remainder": lambda other: (Remainder, {}),
-    "fmod": lambda other: (Fmod, {}),
-    "floor_divide": lambda other: (FloorDivide, {}),
-    "atan2": lambda other: (Atan2, {}),
-    "maximum": lambda other: (Maximum, {}),
-    "minimum": lambda other: (Minimum, {}),
-    "bitwise_and": lambda other: (BitwiseAnd, {}),
-    "bitwise_or": lambda other: (BitwiseOr, {}),
-    "bitwise_xor": lambda other: (BitwiseXor, {}),
-    "logical_and": lambda other: (LogicalAnd, {}),
-    "logical_or": lambda other: (LogicalOr, {}),
-    "eq": lambda other: (Eq, {}), "ne": lambda other: (Ne, {}), "lt": lambda other: (Lt, {}),
-    "le": lambda other: (Le, {}), "gt": lambda other: (Gt, {}), "ge": lambda other: (Ge, {}),
+    "add": _alpha(Add), "sub": _alpha(Sub), "mul": _plain(Mul), "div": _div_mode,
+    "true_divide": _plain(Div), "pow": _plain(Pow), "remainder": _plain(Remainder),
+    "fmod": _plain(Fmod), "floor_divide": _plain(FloorDivide), "atan2": _plain(Atan2),
+    "hypot": _plain(Hypot), "copysign": _plain(Copysign), "xlogy": _plain(Xlogy),
+    "bitwise_and": _plain(BitwiseAnd), "bitwise_or": _plain(BitwiseOr),
+    "bitwise_xor": _plain(BitwiseXor), "bitwise_left_shift": _plain(BitwiseLeftShift),
+    "bitwise_right_shift": _plain(BitwiseRightShift), "logical_and": _plain(LogicalAnd),
+    "logical_or": _plain(LogicalOr), "logical_xor": _plain(LogicalXor),
+    "eq": _plain(Eq), "ne": _plain(Ne), "lt": _plain(Lt), "le": _plain(Le), "gt": _plain(Gt),
+    "ge": _plain(Ge),
 }
 INPLACE_BINARY = {name + "_": _inplace(globals()[name]) for name in _INPLACE_OPS}
+for _alias, _name in (("subtract_", "sub_"), ("multiply_", "mul_"), ("divide_", "div_"),
+                      ("arctan2_", "atan2_"), ("greater_", "gt_"), ("greater_equal_", "ge_"),
+                      ("less_", "lt_"), ("less_equal_", "le_"), ("not_equal_", "ne_")):
+    INPLACE_BINARY[_alias] = INPLACE_BINARY[_name]
+
+
+def float_power_(self, exponent):
+    want = D.complex128 if self.is_complex() or isinstance(exponent, complex) or (
+        isinstance(exponent, Tensor) and exponent.is_complex()) else D.float64
+    if self._dtype is not want:
+        raise RuntimeError("the base given to float_power_ has dtype %s but the operation's result "
+                           "requires dtype %s" % (D.TITLE[self._dtype.name], D.TITLE[want.name]))
+    if isinstance(exponent, Tensor):
+        exponent = exponent.to(want)
+    return apply_inplace(Pow, self, exponent if isinstance(exponent, Tensor) else float(exponent))
+
+
+def _addc_(op):
+    def method(self, tensor1, tensor2, *, value=1):
+        if value == 1 and type(value) is not bool:
+            return apply_inplace(op, self, tensor1, tensor2)
+        return apply_inplace(op, self, tensor1, tensor2, value=value)
+    return method
+
+
+def _unary_(op):
+    def method(self):
+        return apply_inplace(op, self)
+    return method
+
+
+def _method(fn):
+    """A function as a Tensor method (the method form takes no out=)."""
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    method.__name__ = fn.__name__
+    return method
+
+
+# Tensor methods this family adds beyond _tensor_methods' list (bound by ember/__init__)
+TENSOR_METHODS = {
+    "__invert__": _invert,
+    "__lshift__": lambda self, other: bitwise_left_shift(self, other),
+    "__rshift__": lambda self, other: bitwise_right_shift(self, other),
+    "__rlshift__": lambda self, other: bitwise_left_shift(other, self),
+    "__rrshift__": lambda self, other: bitwise_right_shift(other, self),
+    "__ilshift__": lambda self, other: INPLACE_BINARY["bitwise_left_shift_"](self, other),
+    "__irshift__": lambda self, other: INPLACE_BINARY["bitwise_right_shift_"](self, other),
+    "float_power_": float_power_,
+    "addcmul_": _addc_(Addcmul), "addcdiv_": _addc_(Addcdiv),
+    "sinc_": _unary_(Sinc), "deg2rad_": _unary_(Deg2rad), "rad2deg_": _unary_(Rad2deg),
+    "square_": _unary_(Square), "sgn_": _unary_(Sgn), "absolute_": _unary_(Abs),
+    "fix_": _unary_(Trunc), "erfc_": _unary_(Erfc), "erfinv_": _unary_(Erfinv),
+    "exp2_": _unary_(Exp2), "arcsin_": _unary_(Asin), "arccos_": _unary_(Acos),
+    "arctan_": _unary_(Atan), "arcsinh_": _unary_(Asinh), "arccosh_": _unary_(Acosh),
+    "arctanh_": _unary_(Atanh),
+}
+for _n in ("subtract", "multiply", "divide", "copysign", "xlogy", "logaddexp", "logaddexp2",
+           "heaviside", "gcd", "lcm", "nextafter", "ldexp", "addcmul", "addcdiv",
+           "bitwise_left_shift", "bitwise_right_shift", "sinc", "deg2rad", "rad2deg"):
+    TENSOR_METHODS[_n] = _method(globals()[_n])
+TENSOR_METHODS.update(INPLACE_BINARY)
 
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
-           and not isinstance(_v, type) and _n not in ['pow_scalar_base', 'ones_like_bool', 'to_dtype', 'INPLACE_BINARY', 'UNARY']]
+           and not isinstance(_v, type) and _n not in [
+               'pow_scalar_base', 'ones_like_bool', 'to_dtype', 'INPLACE_BINARY', 'UNARY',
+               'TENSOR_METHODS', 'float_power_']]

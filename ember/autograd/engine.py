@@ -101,8 +101,6 @@ def _validate_root(t, g):
         from .._creation import tensor
         g = tensor(g, dtype=t.dtype)
     if g.shape != t.shape:
-        if g.numel() == t.numel() and t.numel() == 1:
-            return g.reshape(t.shape)
         raise RuntimeError("Mismatch in shape: grad_output[0] has a shape of %s and output[0] has a "
                            "shape of %s." % (g.shape, t.shape))
     return g
@@ -136,7 +134,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     # dependency counts over the reachable graph
     deps = {}
     order = []
-    stack = [n for n, _, _ in roots]
+    stack = list(dict.fromkeys(n for n, _, _ in roots))  # a node reached by two roots is walked once
     for n in stack:
         deps.setdefault(n, 0)
     while stack:
@@ -227,7 +225,7 @@ def _topo_order(nodes):
 
 
 def _release(node):
-    had_state = bool(node.saved) or bool(node.__dict__)
+    had_state = any(p is not None for p in node.saved or ()) or bool(node.__dict__)
     node.saved = None
     node.__dict__.clear()
     node.released = had_state

@@ -1,0 +1,608 @@
+"""Fused recurrent layers: one op per layer (all its directions), one op per cell step.
+
+The forward of a layer projects the inputs of ALL time steps with one matrix
+product, then loops over time doing only `h @ W_hh^T` and the gate math on
+arrays. The backward is hand-written back-propagation through time over
+arrays (also one loop over time), after which the weight gradients are again
+single matrix products over all steps. A PyTorch-sized sequence thus records
+one autograd node per layer instead of hundreds of tiny ones.
+
+Sequences are handled in the packed layout throughout: the rows of all time
+steps stacked, (N, features), with `batch_sizes[t]` rows at step t (a padded
+(T, B, F) input is the special case b_t = B). Each direction keeps a full
+(B, H) state and updates its first b_t rows at step t, which gives both the
+final states and the reverse direction of packed sequences for free.
+
+Gate math (PyTorch's order and formulas):
+  LSTM  i, f, g, o:  c' = f*c + i*g,  h' = o*tanh(c')  [h' @ W_hr^T with proj_size]
+  GRU   r, z, n:     n = tanh(x W_in + b_in + r*(h W_hn + b_hn)),  h' = (1-z)*n + z*h
+  RNN   h' = tanh|relu(x W_ih + b_ih + h W_hh + b_hh)
+Sigmoids are computed as 0.5*tanh(x/2) + 0.5 on pre-activations whose
+weights were scaled by 0.5 (exact in floating point), so all gates of a step
+go through one tanh. The LSTM works internally in the gate order (o, i, f, g):
+the sigmoid gates are contiguous, and so are the gates whose gradient is a
+multiple of dc.
+
+Double backward through these ops raises a RuntimeError (first-order
+gradients match PyTorch's).
+"""
+import functools
+
+import numpy as np
+
+from ..._dispatch import Op, apply, wrap
+from ..._grad_mode import state as _grad_state
+
+__all__ = []
+
+_NW = 5  # weight slots per direction: w_ih, w_hh, b_ih, b_hh, w_hr
+
+
+# ------------------------------------------------------------------ schedules
+class _Schedule:
+    """Where each time step's rows live in the packed (N, F) layout."""
+    __slots__ = ("steps", "N", "B", "T", "uniform", "_prev", "_last")
+
+    def __init__(self, batch_sizes, T, B):
+        if batch_sizes is None:
+            self.uniform = True
+            self.T, self.B, self.N = T, B, T * B
+            self.steps = [(t * B, B) for t in range(T)]
+        else:
+            self.uniform = False
+            bs = [int(b) for b in batch_sizes]
+            self.T, self.B = len(bs), bs[0]
+            steps, s = [], 0
+            for b in bs:
+                steps.append((s, b))
+                s += b
+            self.steps, self.N = steps, s
+            if all(b == bs[0] for b in bs):
+                self.uniform = True
+        self._prev = {}
+        self._last = None
+
+    def prev_index(self, reverse):
+        """Row of each step's previous hidden state in concat([OUT, h0]) (packed only)."""
+        idx = self._prev.get(reverse)
+        if idx is None:
+            N, steps, T = self.N, self.steps, self.T
+            parts = []
+            for t, (s, b) in enumerate(steps):
+                if not reverse:
+                    if t == 0:
+                        parts.append(np.arange(N, N + b))
+                    else:
+                        parts.append(np.arange(steps[t - 1][0], steps[t - 1][0] + b))
+                else:
+                    if t == T - 1:
+                        parts.append(np.arange(N, N + b))
+                    else:
+                        s1, b1 = steps[t + 1]
+                        parts.append(np.arange(s1, s1 + b1))
+                        if b1 < b:
+                            parts.append(np.arange(N + b1, N + b))
+            idx = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+            self._prev[reverse] = idx
+        return idx
+
+    def last_rows(self):
+        """Row of each sequence's last step (the forward direction's final state)."""
+        if self._last is None:
+            bs = np.array([b for _, b in self.steps])
+            starts = np.array([s for s, _ in self.steps])
+            lengths = (bs[None, :] > np.arange(self.B)[:, None]).sum(1)
+            self._last = starts[lengths - 1] + np.arange(self.B)
+        return self._last
+
+
+@functools.lru_cache(maxsize=256)
+def schedule(batch_sizes, T, B):
+    return _Schedule(batch_sizes, T, B)
+
+
+def _prev_pieces(sched, OUT, h0, reverse):
+    """The state each step started from, as [(row slice, array)] covering all N
+    rows (no copy for uniform batches: OUT shifted by one step, plus h0)."""
+    N, B = sched.N, sched.B
+    if sched.uniform:
+        if reverse:
+            return [(slice(0, N - B), OUT[B:]), (slice(N - B, N), h0[:B])]
+        return [(slice(0, B), h0[:B]), (slice(B, N), OUT[:N - B])]
+    return [(slice(0, N), np.concatenate([OUT, h0])[sched.prev_index(reverse)])]
+
+
+def _final_state(sched, OUT, reverse):
+    if reverse:
+        return OUT[:sched.B]
+    if sched.uniform:
+        return OUT[sched.N - sched.B:]
+    return OUT[sched.last_rows()]
+
+
+def _grow(hp, h0, b):
+    """The previous state for b rows: shrink (forward) or extend from h0 (reverse)."""
+    n = hp.shape[0]
+    if n > b:
+        return hp[:b]
+    return np.concatenate([hp, h0[n:b]])
+
+
+# ------------------------------------------------------------------ one direction, forward
+_PERM_CACHE = {}
+
+
+def _lstm_perm(H):
+    """Rows of PyTorch's (i, f, g, o) gate layout in the internal order (o, i, f, g)."""
+    p = _PERM_CACHE.get(H)
+    if p is None:
+        a = np.arange(H)
+        p = np.concatenate([a + 3 * H, a, a + H, a + 2 * H])
+        _PERM_CACHE[H] = p
+    return p
+
+
+def _dir_forward(mode, X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, OUT):
+    """Run one direction over the packed input X (N, I), writing its hidden
+    states into OUT (N, P) (possibly a strided view of both directions'
+    output). Returns (h_n, c_n, state for backward)."""
+    N, B = sched.N, sched.B
+    steps = sched.steps
+    order = range(sched.T - 1, -1, -1) if reverse else range(sched.T)
+    dt = X.dtype
+    st = {"X": X, "h0": h0, "reverse": reverse, "w_hr": w_hr, "OUT": OUT}
+    if mode == "LSTM":
+        H = w_ih.shape[0] // 4
+        perm = _lstm_perm(H)
+        Wih = w_ih[perm]
+        Whh = w_hh[perm]
+        scale = np.ones((4 * H, 1), dt)
+        scale[:3 * H] = 0.5
+        ACT = X @ (Wih * scale).T
+        if b_ih is not None:
+            ACT += (b_ih + b_hh)[perm] * scale[:, 0]
+        WhhT = (Whh * scale).T
+        C = np.empty((N, H), dt)
+        HR = np.empty((N, H), dt) if w_hr is not None else None
+        WhrT = w_hr.T if w_hr is not None else None
+        tmp = np.empty((B, 4 * H), dt)
+        tmp2 = np.empty((B, H), dt)
+        tcb = np.empty((B, H), dt)
+        H3 = 3 * H
+        hp = cp = None
+        for t in order:
+            s, b = steps[t]
+            e = s + b
+            if hp is None:
+                hp, cp = h0[:b], c0[:b]
+            elif hp.shape[0] != b:
+                hp, cp = _grow(hp, h0, b), _grow(cp, c0, b)
+            G = ACT[s:e]
+            gh = tmp[:b]
+            np.matmul(hp, WhhT, out=gh)
+            G += gh
+            np.tanh(G, out=G)
+            S = G[:, :H3]
+            S *= 0.5
+            S += 0.5
+            c = C[s:e]
+            np.multiply(G[:, 2 * H:H3], cp, out=c)
+            ig = tmp2[:b]
+            np.multiply(G[:, H:2 * H], G[:, H3:], out=ig)
+            c += ig
+            h = OUT[s:e]
+            if HR is not None:
+                hr = HR[s:e]
+                np.tanh(c, out=hr)
+                hr *= G[:, :H]
+                np.matmul(hr, WhrT, out=h)
+            else:
+                tc = tcb[:b]
+                np.tanh(c, out=tc)
+                np.multiply(G[:, :H], tc, out=h)
+            hp, cp = h, c
+        st.update(ACT=ACT, C=C, HR=HR, Wih=Wih, Whh=Whh, c0=c0, perm=perm)
+        return _final_state(sched, OUT, reverse), _final_state(sched, C, reverse), st
+    if mode == "GRU":
+        H = w_ih.shape[0] // 3
+        scale = np.ones((3 * H, 1), dt)
+        scale[:2 * H] = 0.5
+        ACT = X @ (w_ih * scale).T
+        bhn = None
+        if b_ih is not None:
+            bias = b_ih * scale[:, 0]
+            bias[:2 * H] += b_hh[:2 * H] * 0.5
+            ACT += bias
+            bhn = b_hh[2 * H:]
+        WhhT = (w_hh * scale).T
+        GHN = np.empty((N, H), dt)
+        tmp = np.empty((B, 3 * H), dt)
+        tmp2 = np.empty((B, H), dt)
+        H2 = 2 * H
+        hp = None
+        for t in order:
+            s, b = steps[t]
+            e = s + b
+            if hp is None:
+                hp = h0[:b]
+            elif hp.shape[0] != b:
+                hp = _grow(hp, h0, b)
+            A = ACT[s:e]
+            gh = tmp[:b]
+            np.matmul(hp, WhhT, out=gh)
+            RZ = A[:, :H2]
+            RZ += gh[:, :H2]
+            np.tanh(RZ, out=RZ)
+            RZ *= 0.5
+            RZ += 0.5
+            ghn = GHN[s:e]
+            if bhn is not None:
+                np.add(gh[:, H2:], bhn, out=ghn)
+            else:
+                ghn[...] = gh[:, H2:]
+            n = A[:, H2:]
+            rg = tmp2[:b]
+            np.multiply(A[:, :H], ghn, out=rg)
+            n += rg
+            np.tanh(n, out=n)
+            h = OUT[s:e]
+            np.subtract(hp, n, out=h)
+            h *= A[:, H:H2]
+            h += n
+            hp = h
+        st.update(ACT=ACT, GHN=GHN, Wih=w_ih, Whh=w_hh)
+        return _final_state(sched, OUT, reverse), None, st
+    # RNN_TANH / RNN_RELU
+    H = w_ih.shape[0]
+    np.matmul(X, w_ih.T, out=OUT)
+    if b_ih is not None:
+        OUT += b_ih + b_hh
+    WhhT = w_hh.T
+    tmp = np.empty((B, H), dt)
+    relu = mode == "RNN_RELU"
+    hp = None
+    for t in order:
+        s, b = steps[t]
+        e = s + b
+        if hp is None:
+            hp = h0[:b]
+        elif hp.shape[0] != b:
+            hp = _grow(hp, h0, b)
+        h = OUT[s:e]
+        gh = tmp[:b]
+        np.matmul(hp, WhhT, out=gh)
+        h += gh
+        if relu:
+            np.maximum(h, 0, out=h)
+        else:
+            np.tanh(h, out=h)
+        hp = h
+    st.update(Wih=w_ih, Whh=w_hh)
+    return _final_state(sched, OUT, reverse), None, st
+
+
+# ------------------------------------------------------------------ one direction, backward
+def _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, need_w):
+    """Back-propagation through time for one direction.
+
+    dOUT (N, P): gradient of this direction's outputs; dhn/dcn (B, .): of its
+    final states. Returns dX, dh0, dc0 and the weight gradients (or None)."""
+    X, h0, reverse, OUT = st["X"], st["h0"], st["reverse"], st["OUT"]
+    N, B = sched.N, sched.B
+    steps = sched.steps
+    order = range(sched.T) if reverse else range(sched.T - 1, -1, -1)
+    dt = OUT.dtype
+    prev = _prev_pieces(sched, OUT, h0, reverse)
+    dh = np.array(dhn, dtype=dt, copy=True)
+    res_w = None
+    if mode == "LSTM":
+        ACT, C, HR, Wih, Whh = st["ACT"], st["C"], st["HR"], st["Wih"], st["Whh"]
+        w_hr, c0, perm = st["w_hr"], st["c0"], st["perm"]
+        H = C.shape[1]
+        P = OUT.shape[1]
+        # dG = factor * M, M = [sig'(o) tanh(c), sig'(i) g, sig'(f) c_prev, (1 - g^2) i],
+        # factor dh' for o, dc for (i, f, g); M becomes dG in place.
+        M = np.subtract(1, ACT)
+        M *= ACT
+        M3 = M.reshape(N, 4, H)
+        A3 = ACT.reshape(N, 4, H)
+        g = A3[:, 3]
+        Mg = M3[:, 3]
+        np.multiply(g, g, out=Mg)
+        np.subtract(1, Mg, out=Mg)
+        Mg *= A3[:, 1]
+        M3[:, 1] *= g
+        for sl, cp in _prev_pieces(sched, C, c0, reverse):
+            M3[sl, 2] *= cp
+        K = np.tanh(C)
+        M3[:, 0] *= K
+        K *= K
+        np.subtract(1, K, out=K)
+        K *= A3[:, 0]                    # dc += dh' * o * (1 - tanh(c)^2)
+        F = A3[:, 2]
+        dc = np.array(dcn, dtype=dt, copy=True)
+        tmp = np.empty((B, H), dt)
+        dht_buf = np.empty((B, P), dt)
+        DH = np.empty((N, P), dt) if w_hr is not None else None
+        for t in order:
+            s, b = steps[t]
+            e = s + b
+            if DH is not None:
+                dht = DH[s:e]
+                np.add(dOUT[s:e], dh[:b], out=dht)
+                dhr = dht @ w_hr
+            else:
+                dhr = dht_buf[:b]
+                np.add(dOUT[s:e], dh[:b], out=dhr)
+            dct = dc[:b]
+            np.multiply(dhr, K[s:e], out=tmp[:b])
+            dct += tmp[:b]
+            M3[s:e, 0] *= dhr
+            M3[s:e, 1:] *= dct[:, None, :]
+            dct *= F[s:e]
+            np.matmul(M[s:e], Whh, out=dh[:b])
+        dG = M
+        dX = dG @ Wih if need_x else None
+        if need_w:
+            dW = dG.T
+            inv = np.empty_like(perm)
+            inv[perm] = np.arange(perm.shape[0])
+            dw_ih = (dW @ X)[inv]
+            dw_hh = _prev_matmul(dW, prev)[inv]
+            db = dG.sum(0)[inv]
+            dw_hr = None
+            if DH is not None:
+                dw_hr = DH.T @ HR
+            res_w = (dw_ih, dw_hh, db, db.copy(), dw_hr)
+        return dX, dh, dc, res_w
+    if mode == "GRU":
+        ACT, GHN, Wih, Whh = st["ACT"], st["GHN"], st["Wih"], st["Whh"]
+        H = GHN.shape[1]
+        H2 = 2 * H
+        r = ACT[:, :H]
+        z = ACT[:, H:H2]
+        n = ACT[:, H2:]
+        Aa = n * n
+        np.subtract(1, Aa, out=Aa)
+        Aa *= 1 - z                      # d h'/d a_n
+        Cc = 1 - r
+        Cc *= r
+        Cc *= GHN                        # d a_n/d a_r, per unit of d a_n
+        Bz = np.empty((N, H), dt)
+        for sl, hp in prev:
+            np.subtract(hp, n[sl], out=Bz[sl])
+        Bz *= z
+        Bz *= 1 - z                      # d h'/d a_z
+        dGH = np.empty((N, 3 * H), dt)
+        DAN = np.empty((N, H), dt)
+        dht_buf = np.empty((B, H), dt)
+        tmp = np.empty((B, H), dt)
+        for t in order:
+            s, b = steps[t]
+            e = s + b
+            dht = dht_buf[:b]
+            np.add(dOUT[s:e], dh[:b], out=dht)
+            dan = DAN[s:e]
+            np.multiply(dht, Aa[s:e], out=dan)
+            gg = dGH[s:e]
+            np.multiply(dan, Cc[s:e], out=gg[:, :H])
+            np.multiply(dht, Bz[s:e], out=gg[:, H:H2])
+            np.multiply(dan, r[s:e], out=gg[:, H2:])
+            np.matmul(gg, Whh, out=dh[:b])
+            np.multiply(dht, z[s:e], out=tmp[:b])
+            dh[:b] += tmp[:b]
+        dGX = dGH.copy()
+        dGX[:, H2:] = DAN
+        dX = dGX @ Wih if need_x else None
+        if need_w:
+            res_w = (dGX.T @ X, _prev_matmul(dGH.T, prev), dGX.sum(0), dGH.sum(0), None)
+        return dX, dh, None, res_w
+    Wih, Whh = st["Wih"], st["Whh"]
+    if mode == "RNN_RELU":
+        dA = (OUT > 0).astype(dt)
+    else:
+        dA = OUT * OUT
+        np.subtract(1, dA, out=dA)
+    tmp = np.empty((B, OUT.shape[1]), dt)
+    for t in order:
+        s, b = steps[t]
+        e = s + b
+        da = tmp[:b]
+        np.add(dOUT[s:e], dh[:b], out=da)
+        dA[s:e] *= da
+        np.matmul(dA[s:e], Whh, out=dh[:b])
+    dX = dA @ Wih if need_x else None
+    if need_w:
+        db = dA.sum(0)
+        res_w = (dA.T @ X, _prev_matmul(dA.T, prev), db, db.copy(), None)
+    return dX, dh, None, res_w
+
+
+def _prev_matmul(dGT, prev):
+    """dGT (G, N) @ (the previous states, N x P), piece by piece."""
+    out = None
+    for sl, a in prev:
+        if a.shape[0] == 0:
+            continue
+        r = dGT[:, sl] @ a
+        out = r if out is None else out + r
+    return out
+
+
+# ------------------------------------------------------------------ the ops
+class _NoDoubleBackward(Op):
+    """Carries a fused RNN backward's results when a graph of the gradient is
+    being recorded (create_graph=True); differentiating them again raises."""
+    dtype_rule = "keep"
+
+    def forward(ctx, *arrays, results):
+        return results
+
+    def backward(ctx, *grads):
+        raise RuntimeError(
+            "double backward through a fused recurrent layer (RNN/LSTM/GRU or their cells) is not "
+            "supported: gradients of its gradients cannot be computed")
+
+
+def _finish_backward(ctx, grads, arrays):
+    """Wrap the gradient arrays as Tensors of each input's dtype."""
+    out = []
+    for a, meta in zip(arrays, ctx.inputs_meta):
+        out.append(None if a is None or meta is None else a)
+    if _grad_state.enabled:
+        tensors = [t for t in ctx.saved_tensors
+                   if t is not None and getattr(t, "_requires_grad", False)]
+        tensors += [g for g in grads if g is not None and g._requires_grad]
+        if tensors:
+            pos = [i for i, a in enumerate(out) if a is not None]
+            if pos:
+                res = apply(_NoDoubleBackward, *tensors, results=tuple(out[i] for i in pos))
+                if type(res) is not tuple:
+                    res = (res,)
+                final = [None] * len(out)
+                for i, r in zip(pos, res):
+                    meta_dt = ctx.inputs_meta[i][1]
+                    final[i] = r if r._dtype is meta_dt else r.to(meta_dt)
+                return tuple(final)
+    return tuple(None if a is None else wrap(a, meta[1]) for a, meta in zip(out, ctx.inputs_meta))
+
+
+def _array(g, dt):
+    a = g._data
+    return a if a.dtype == dt else a.astype(dt)
+
+
+class RNNLayer(Op):
+    """One layer, all directions: inputs (x, h0, c0, then 5 weight slots per
+    direction: w_ih, w_hh, b_ih, b_hh, w_hr; None where absent); outputs
+    (out, h_n) or, for LSTM, (out, h_n, c_n).
+
+    x is (T, B, I), or packed (N, I) with batch_sizes; h0/c0 are (D, B, .)."""
+    dtype_rule = "keep"
+    save = tuple(range(3 + 2 * _NW))
+    save_output = True   # backward reads the output: in-place changes to it are caught
+    copy_output = False
+    grad_name = "MkldnnRnnLayerBackward0"
+
+    def forward(ctx, x, h0, c0, *weights, mode, batch_sizes, directions):
+        packed = batch_sizes is not None
+        if packed:
+            sched = schedule(batch_sizes, 0, 0)
+            X = x
+        else:
+            T, B = x.shape[0], x.shape[1]
+            sched = schedule(None, T, B)
+            X = x.reshape(T * B, x.shape[2])
+        P = weights[1].shape[1]
+        out = np.empty((sched.N, directions * P), X.dtype)
+        hns, cns, states = [], [], []
+        for d in range(directions):
+            w = weights[d * _NW:(d + 1) * _NW]
+            hn, cn, st = _dir_forward(mode, X, h0[d], None if c0 is None else c0[d], *w, sched,
+                                      d == 1, out[:, d * P:(d + 1) * P])
+            hns.append(hn)
+            cns.append(cn)
+            states.append(st)
+        ctx.sched = sched
+        ctx.states = states
+        if ctx.op.copy_output:
+            out = out.copy()
+        if not packed:
+            out = out.reshape(sched.T, sched.B, out.shape[1])
+        hn = np.stack(hns)
+        if mode == "LSTM":
+            return out, hn, np.stack(cns)
+        return out, hn
+
+    def backward(ctx, *grads):
+        saved = ctx.saved_tensors  # checks for in-place changes since forward
+        p = ctx.params
+        mode, D = p["mode"], p["directions"]
+        sched, states = ctx.sched, ctx.states
+        meta = ctx.inputs_meta
+        dt = states[0]["OUT"].dtype
+        N = sched.N
+        P = states[0]["OUT"].shape[1]
+        gout = _array(grads[0], dt) if grads[0] is not None else None
+        if gout is not None:
+            gout = gout.reshape(N, D * P)
+        ghn = _array(grads[1], dt) if grads[1] is not None else None
+        gcn = None
+        if mode == "LSTM" and grads[2] is not None:
+            gcn = _array(grads[2], dt)
+        need_x = meta[0] is not None
+        res = [None] * len(meta)
+        dX = None
+        dh0s, dc0s = [], []
+        for d in range(D):
+            st = states[d]
+            dOUT = gout[:, d * P:(d + 1) * P] if gout is not None else np.zeros((N, P), dt)
+            dhn = ghn[d] if ghn is not None else np.zeros((sched.B, P), dt)
+            dcn = None
+            if mode == "LSTM":
+                dcn = gcn[d] if gcn is not None else np.zeros((sched.B, st["C"].shape[1]), dt)
+            base = 3 + d * _NW
+            need_w = any(meta[base + k] is not None for k in range(_NW))
+            dx, dh0, dc0, dws = _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, need_w)
+            if dx is not None:
+                dX = dx if dX is None else dX + dx
+            dh0s.append(dh0)
+            dc0s.append(dc0)
+            if dws is not None:
+                for k in range(_NW):
+                    res[base + k] = dws[k]
+        if dX is not None:
+            res[0] = dX.reshape(saved[0].shape)
+        res[1] = np.stack(dh0s)
+        if mode == "LSTM":
+            res[2] = np.stack(dc0s)
+        return _finish_backward(ctx, grads, res)
+
+
+class RNNLayerCopy(RNNLayer):
+    """RNNLayer returning a copy of its output, which the caller may then change
+    in place (PyTorch's composite GRU/RNN/bidirectional paths allow that; only
+    its fused unidirectional LSTM kernel saves the output itself)."""
+    save_output = False
+    copy_output = True
+    grad_name = "RnnLayerBackward0"
+
+
+def layer_op(mode, directions, proj):
+    return RNNLayer if (mode == "LSTM" and directions == 1 and not proj) else RNNLayerCopy
+
+
+class RNNCellStep(Op):
+    """One step of a cell: inputs (x, h, c, w_ih, w_hh, b_ih, b_hh), x (B, I);
+    outputs h' or, for LSTM, (h', c')."""
+    dtype_rule = "keep"
+    save = tuple(range(7))
+
+    def forward(ctx, x, h, c, w_ih, w_hh, b_ih, b_hh, *, mode):
+        sched = schedule(None, 1, x.shape[0])
+        OUT = np.empty((x.shape[0], w_hh.shape[1]), x.dtype)
+        hn, cn, st = _dir_forward(mode, x, h, c, w_ih, w_hh, b_ih, b_hh, None, sched, False, OUT)
+        ctx.sched = sched
+        ctx.st = st
+        if mode == "LSTM":
+            return OUT.copy(), cn.copy()
+        return OUT.copy()
+
+    def backward(ctx, *grads):
+        ctx.saved_tensors
+        mode = ctx.params["mode"]
+        st, sched = ctx.st, ctx.sched
+        meta = ctx.inputs_meta
+        OUT = st["OUT"]
+        dt = OUT.dtype
+        dOUT = _array(grads[0], dt) if grads[0] is not None else np.zeros_like(OUT)
+        dhn = np.zeros_like(OUT)
+        dcn = None
+        if mode == "LSTM":
+            dcn = _array(grads[1], dt) if grads[1] is not None else np.zeros_like(st["C"])
+        need_w = any(m is not None for m in meta[3:])
+        dx, dh, dc, dws = _dir_backward(mode, st, sched, dOUT, dhn, dcn, meta[0] is not None,
+                                        need_w)
+        res = [dx, dh, dc if mode == "LSTM" else None]
+        res += list(dws[:4]) if dws is not None else [None] * 4
+        return _finish_backward(ctx, grads, res)
