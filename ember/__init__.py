@@ -206,13 +206,26 @@ def __getattr__(name):
     raise AttributeError("module 'torch' has no attribute '%s'" % name)
 
 
+# functional forms PyTorch also offers as torch.<name>
+_F_AT_TOP_LEVEL = (
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "max_pool1d",
+    "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d",
+    "adaptive_max_pool1d", "hardshrink", "prelu", "rrelu", "selu", "celu", "threshold", "bilinear",
+    "hinge_embedding_loss", "kl_div", "margin_ranking_loss", "triplet_margin_loss", "poisson_nll_loss",
+    "cosine_embedding_loss", "ctc_loss", "binary_cross_entropy_with_logits", "alpha_dropout",
+    "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d",
+)
+
+
 def _nn_torch_functions():
     """torch.layer_norm, torch.embedding, ...: the torch-level names nn's functional families export."""
     table = globals().get("_nn_functions_table")
     if table is None:
         import ember.nn.functional  # noqa: F401  (loads the families)
         from .nn._functional import FAMILIES
-        table = {}
+        from .nn import functional as F
+        table = {name: getattr(F, name) for name in _F_AT_TOP_LEVEL if hasattr(F, name)}
         for family in FAMILIES:
             mod = _sys.modules.get(__name__ + ".nn._functional." + family)
             table.update(getattr(mod, "TORCH_FUNCTIONS", {}))
