@@ -657,14 +657,15 @@ def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
     if p == 1:
         z = zeros((), dtype=input._dtype)
         return input.mul_(z) if inplace else input * z
+    from .._creation import empty, empty_like
     if feature:
         if input.dim() < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
         shape = (input.shape[0], input.shape[1]) + (1,) * (input.dim() - 2)
+        noise = empty(shape, dtype=input._dtype, device=input.device)
     else:
-        shape = tuple(input.shape)
-    from .._creation import empty
-    noise = empty(shape, dtype=input._dtype, device=input.device)
+        # same memory layout as input, so the mask's draws land in the same order as PyTorch's
+        noise = empty_like(input)
     noise.bernoulli_(1 - p)
     if alpha:
         a = 1.0 / _math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))

@@ -6,9 +6,10 @@ PyTorch's draws, then @ v; its backward is five batched GEMMs and the
 softmax derivative, written in place. For multi-head attention the op reads
 each head straight out of the projected (L, N, C) or (N, L, C) activations
 (a packed q|k|v projection is one input, one GEMM) and writes the heads'
-output straight into the (L, N, E) or (N, L, E) layout the out-projection
-reads, so the head split and merge cost no copies. Under create_graph the
-backward is the same formula over Tensors, so gradients of gradients work.
+output straight into the (L, N, E) layout the out-projection reads (as
+PyTorch does; batch-first callers get a transposed view), so the head split
+and merge cost no copies. Under create_graph the backward is the same
+formula over Tensors, so gradients of gradients work.
 """
 import math
 import warnings
@@ -420,7 +421,7 @@ def _dropout_noise(shape, p, dtype, device=None):
     a = noise._data
     if dtype is D.float16 or dtype is D.bfloat16:
         return a.astype(np.float32) * np.float32(np.float32(1) / np.float32(1 - p))
-    return a / a.dtype.type(1 - p)
+    return np.divide(a, a.dtype.type(1 - p), out=a)
 
 
 # ------------------------------------------------------------------ scaled_dot_product_attention
@@ -685,8 +686,8 @@ def _mha(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_pr
          k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal,
          batch_first):
     """multi_head_attention_forward for inputs in (L, N, E) layout, or in
-    (N, L, E) layout with batch_first=True (MultiheadAttention calls it so,
-    which saves the transposes)."""
+    (N, L, E) layout with batch_first=True (MultiheadAttention calls it so:
+    the projections then read the inputs as they are, no transposed copies)."""
     from .. import functional as F
     from ... import _creation as C
     is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
@@ -827,8 +828,6 @@ def _mha(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_pr
         xs = [_role_tensor(xs, roles[0]), k_t, v_t]
         roles = [(0, kind, 0, E), (1, kind, 0, E), (2, kind, 0, E)]
         src_len = k_t.shape[1] if batch_first else k_t.shape[0]
-    else:
-        src_len = src_len
 
     if key_padding_mask is not None and extra:
         key_padding_mask = F.pad(key_padding_mask, (0, extra))
