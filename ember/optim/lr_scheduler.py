@@ -150,6 +150,9 @@ def _patch_optimizer_step(optimizer):
 
     wrapper._wrapped_by_lr_sched = True
     optimizer.step = wrapper
+    # only steps taken through the wrapper count (steps before the first
+    # scheduler existed do not, as in PyTorch)
+    optimizer.__dict__.pop("_opt_called", None)
 
 
 def _check_optimizer(optimizer):
@@ -247,7 +250,8 @@ class LRScheduler:
         self._last_lr = _param_groups_val_list(self.optimizer, "lr")
 
 
-_LRScheduler = LRScheduler  # the pre-2.0 name
+class _LRScheduler(LRScheduler):
+    """The pre-2.0 name of LRScheduler (custom schedulers still subclass it)."""
 
 
 # ---------------------------------------------------------------------- lambda schedules
@@ -499,7 +503,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             epoch = self.last_epoch + 1
             self.T_cur = self.T_cur + 1
             if self.T_cur >= self.T_i:
-                self.T_cur = self.T_cur - self.T_i
+                self.T_cur = self.T_cur % self.T_i
                 self.T_i = self.T_i * self.T_mult
         else:
             if epoch < 0:
@@ -637,9 +641,8 @@ class CyclicLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict):
-        fn = state_dict.pop("_scale_fn_custom")
+        fn = state_dict.pop("_scale_fn_custom")  # (PyTorch leaves it popped from the caller's dict)
         super().load_state_dict(state_dict)
-        state_dict["_scale_fn_custom"] = fn
         if fn is not None:
             self._scale_fn_custom.__dict__.update(fn)
         self._init_scale_fn()
