@@ -6,6 +6,7 @@ create_graph), and the gradients it returns are summed back to each input's
 shape and dtype before they flow on. Leaves accumulate into `.grad`.
 """
 import heapq
+import sys
 
 import numpy as np
 
@@ -112,14 +113,33 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     """Backpropagate from `outputs`. With `accumulate`, leaves (or only `inputs`,
     when given) accumulate into .grad; otherwise the gradients of `inputs`
     are returned (torch.autograd.grad)."""
+    claimed = set()
+    _claimed_stack.append(claimed)
+    try:
+        return _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused,
+                             accumulate, claimed)
+    finally:
+        _claimed_stack.pop()
+
+
+# ids of gradient arrays a running backward may not adopt as a leaf's .grad
+# (the caller's own gradients, and arrays already adopted by another leaf)
+_claimed_stack = []
+
+
+def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused, accumulate,
+                  claimed):
     roots = []
     for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
         if not t._requires_grad:
             raise RuntimeError("element %d of tensors does not require grad and does not have a "
                                "grad_fn" % i)
+        given = g
         g = _validate_root(t, g)
         node = t._grad_fn if t._grad_fn is not None else grad_accumulator(t)
         roots.append((node, t._output_nr, g))
+        if given is not None:
+            claimed.add(id(g._data))  # the caller's gradient is never taken over as .grad
 
     # which node outputs to capture (autograd.grad, or backward(inputs=...))
     capture = {}
@@ -235,6 +255,7 @@ def _run_node(node, grads, capture, results, accumulate_leaves, accumulate, crea
     """Run one node; returns the gradients for its next_functions."""
     # tensor hooks and retain_grad on this node's outputs
     if node.pre_hooks:
+        _claimed_stack[-1].add(None)  # hooks saw gradients: adopt nothing in this run
         for nr, hooks in node.pre_hooks:
             g = grads.get(nr)
             if g is None:
@@ -264,6 +285,7 @@ def _run_node(node, grads, capture, results, accumulate_leaves, accumulate, crea
         if g is None:
             return ()
         if t._hooks:
+            _claimed_stack[-1].add(None)
             for fn in list(t._hooks.values()):
                 r = fn(g)
                 if r is not None:
@@ -313,13 +335,25 @@ def _run_node(node, grads, capture, results, accumulate_leaves, accumulate, crea
     return result
 
 
+def _adopt_or_copy(a):
+    """The array a leaf's new .grad may hold: `a` itself when nothing else can
+    see it (a fresh, owning array that no other leaf, hook or caller holds),
+    else a copy. Adopting saves a copy of every gradient on every step."""
+    claimed = _claimed_stack[-1] if _claimed_stack else {None}
+    if (None in claimed or id(a) in claimed or a.base is not None or not a.flags.c_contiguous
+            or sys.getrefcount(a) > 3):  # 3: the owning Tensor, the argument, getrefcount's own
+        return a.copy()
+    claimed.add(id(a))
+    return a
+
+
 def _accumulate(t, g, create_graph):
     if t._grad is None:
         if create_graph:
             t._grad = g
         else:
             from .._tensor import Tensor
-            t._grad = Tensor._make(g._data.copy(), g._dtype)
+            t._grad = Tensor._make(_adopt_or_copy(g._data), g._dtype)
     elif create_graph or t._grad._requires_grad:
         t._grad = t._grad + g
     else:
