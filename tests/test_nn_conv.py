@@ -102,13 +102,13 @@ def test_conv_forward_backward(case, bias):
 
 def test_conv_in_batch_chunks(monkeypatch):
     """The batch is processed in cache-sized chunks; force one image per chunk."""
-    import ember.nn._functional.conv as conv_mod
-    monkeypatch.setattr(conv_mod, "_CHUNK_BYTES", 1)
+    import ember.nn._functional.conv_kernels as kernels
+    monkeypatch.setattr(kernels, "_CHUNK_BYTES", 1)
     compare_fn("conv2d", [arr(3, 4, 6, 5), arr(6, 2, 3, 3), arr(6)], dict(padding=1, groups=2))
     compare_fn("conv2d", [arr(3, 4, 7, 6), arr(6, 4, 3, 2), arr(6)], dict(stride=2, padding=1))
     compare_fn("conv_transpose2d", [arr(3, 4, 4, 5), arr(4, 3, 3, 3), arr(3)],
                dict(stride=2, output_padding=1))
-    monkeypatch.setattr(conv_mod, "_CHUNK_BYTES", 700)
+    monkeypatch.setattr(kernels, "_CHUNK_BYTES", 700)
     compare_fn("conv3d", [arr(5, 2, 4, 4, 3), arr(3, 2, 2, 2, 2), None], dict(padding=1))
 
 
@@ -124,6 +124,52 @@ def test_conv_float32_unbatched_noncontiguous(dim):
     perm = (0, dim + 1) + tuple(range(1, dim + 1))
     compare_fn("conv%dd" % dim, [arr(2, *sp, 3), w, b], dict(stride=2),
                transform=lambda x, lib: x.permute(*perm), dtype=np.float32)
+
+
+# Convolutions with many channels run channels-last (im2col rows are runs of the
+# padded input; the channels-last copies are shared between forward and
+# backward); the input gradient of an undilated convolution runs as one
+# convolution per residue class of the stride. Each case runs on both layouts.
+LAYOUT_CASES = [
+    (2, 2, 16, 24, (9, 9), (3, 3), dict(padding=1)),
+    (2, 2, 16, 24, (9, 8), (3, 3), dict(stride=2, padding=1)),
+    (2, 2, 16, 24, (8, 8), (1, 1), dict(stride=2)),
+    (2, 2, 16, 8, (7, 9), (3, 2), dict(stride=(2, 1), padding=(1, 0))),
+    (2, 2, 16, 8, (9, 9), (3, 3), dict(stride=3, padding=2)),
+    (2, 2, 16, 8, (9, 9), (2, 2), dict(stride=3)),
+    (2, 2, 16, 8, (7, 7), (3, 3), dict(padding=3)),
+    (2, 2, 16, 8, (9, 9), (3, 3), dict(dilation=2, padding=1, stride=2)),
+    (2, 2, 16, 8, (9, 9), (3, 3), dict(groups=2, stride=2, padding=1)),
+    (1, 3, 16, 8, (12,), (5,), dict(stride=2, padding=2)),
+    (3, 2, 16, 4, (5, 6, 5), (3, 3, 2), dict(stride=(2, 1, 2), padding=1)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(LAYOUT_CASES)))
+@pytest.mark.parametrize("min_channels", [1, 10 ** 9])
+def test_conv_layouts(case, min_channels, monkeypatch):
+    import ember.nn._functional.conv_kernels as kernels
+    monkeypatch.setattr(kernels, "_CL_MIN_CHANNELS", min_channels)
+    dim, N, C, O, sp, k, kw = LAYOUT_CASES[case]
+    groups = kw.get("groups", 1)
+    compare_fn("conv%dd" % dim, [arr(N, C, *sp), arr(O, C // groups, *k), arr(O)], kw)
+    compare_fn("conv%dd" % dim, [arr(N, C, *sp), arr(O, C // groups, *k), None], kw,
+               dtype=np.float32)
+
+
+def test_conv_backward_twice_with_retained_graph():
+    """The channels-last copies kept for backward are released after it; a
+    second backward through a retained graph recomputes them."""
+    x, w = arr(2, 16, 8, 8), arr(8, 16, 3, 3)
+    res = []
+    for lib, F in ((torch, TF), (ember, EF)):
+        xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        y = F.conv2d(xt, wt, padding=1, stride=2)
+        y.sum().backward(retain_graph=True)
+        (y * y).sum().backward()
+        res.append((npy(xt.grad), npy(wt.grad)))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-9)
 
 
 def test_conv_input_only_and_weight_only_grads():

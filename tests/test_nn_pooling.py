@@ -124,6 +124,37 @@ def test_max_pool_inf_and_nan():
     check(*both("max_pool2d", 3, 1, return_indices=True), y, grad=False)
 
 
+def test_max_pool_tiled_windows_gradient():
+    """Stride = kernel without padding (the usual 2x2/2): the gradient runs a
+    per-axis spread of the winners instead of an index scatter. Ties go to
+    the first maximum; a NaN in a window falls back to the index path."""
+    x = np.array([[[[0, 0, 1, 1, 2],
+                    [0, 0, 1, 1, 2],
+                    [3, 3, 3, 0, 0],
+                    [3, 3, 0, 3, 0],
+                    [5, 5, 5, 5, 5]]]], np.float32)
+    for k in (2, 3, (2, 1), (1, 2)):
+        check(*both("max_pool2d", k), x)
+    relu = np.maximum(arr(2, 4, 8, 9), 0)
+    relu[:, :, ::2] = relu[:, :, 1::2][:, :, :4]  # equal rows: ties across the window's rows
+    check(*both("max_pool2d", 2), relu)
+    check(*both("max_pool2d", 3), relu)
+    check(*both("max_pool1d", 2), arr(2, 3, 9))
+    check(*both("max_pool1d", 4), np.maximum(arr(2, 3, 9), 0))
+    check(*both("max_pool3d", 2), arr(2, 2, 5, 6, 7))
+    check(*both("max_pool3d", (2, 3, 2)), np.maximum(arr(1, 2, 4, 6, 5), 0))
+    check(*both("max_pool2d", 2), arr(2, 3, 8, 8, dtype=np.float64))
+    check(*both("max_pool2d", 2), arr(2, 3, 9, 8), wrap=lambda t: t.transpose(2, 3))
+    y = arr(1, 2, 6, 6)
+    y[0, 0, 1, 1] = np.nan
+    y[0, 1, 2, 2] = y[0, 1, 3, 3] = np.nan
+    ts = torch.tensor(y, requires_grad=True)
+    es = ember.tensor(y, requires_grad=True)
+    TF.max_pool2d(ts, 2).sum().backward()
+    EF.max_pool2d(es, 2).sum().backward()
+    np.testing.assert_array_equal(npy(es.grad), npy(ts.grad))
+
+
 @pytest.mark.parametrize("kw", [dict(kernel_size=3), dict(kernel_size=3, stride=2, padding=1),
                                 dict(kernel_size=2, ceil_mode=True),
                                 dict(kernel_size=3, dilation=2, padding=1)])

@@ -15,7 +15,8 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._dispatch import Op, apply, apply_inplace
+from .._dispatch import Op, apply, apply_inplace, interceptors as _interceptors, wrap as _wrap
+from .._grad_mode import state as _grad_state
 from .._tensor import Tensor
 from ._util import as_tensor_arg
 
@@ -1001,7 +1002,10 @@ class Relu(Op):
         return np.maximum(x, 0)
 
     def backward(ctx, g):
-        return g * (ctx.output > 0)
+        out = ctx.output
+        if not _grad_state.enabled and not _interceptors:  # no graph: one pass on arrays
+            return _wrap(g._data * (out._data > 0), g._dtype)
+        return g * (out > 0)
 
 
 def _clamp_rule(d, inputs, params):

@@ -13,6 +13,8 @@ import numpy as _np
 
 from .. import _dtype as _D
 from .._dispatch import Op as _Op, apply as _apply, apply_inplace as _apply_inplace
+from .._dispatch import interceptors as _interceptors, wrap as _wrap
+from .._grad_mode import state as _grad_state
 from .._grad_mode import no_grad as _no_grad
 from .._tensor import Tensor as _Tensor
 
@@ -68,6 +70,23 @@ class _Linear(_Op):
         meta = ctx.inputs_meta
         gx = gw = gb = None
         out_features = w.shape[0]
+        d = g._dtype
+        if not _grad_state.enabled and not _interceptors and d in _GEMM_DTYPES \
+                and x._dtype is d and w._dtype is d:
+            # no graph of the backward (and no profiler or tracer watching the
+            # ops): the three products on arrays, without the reshape /
+            # transpose / sum ops of the formula below
+            ga, wa = g._data, w._data
+            if meta[0] is not None:
+                gx = _wrap(ga @ wa, meta[0][1])
+            if meta[1] is not None or (len(meta) > 2 and meta[2] is not None):
+                g2 = ga.reshape(-1, out_features)
+                if meta[1] is not None:
+                    xa = x._data
+                    gw = _wrap(g2.T @ xa.reshape(-1, xa.shape[-1]), meta[1][1])
+                if len(meta) > 2 and meta[2] is not None:
+                    gb = _wrap(g2.sum(0), meta[2][1])
+            return gx, gw, gb
         if meta[0] is not None:
             gx = _apply(_Linear, g, w.t())
         if meta[1] is not None or (len(meta) > 2 and meta[2] is not None):
@@ -77,6 +96,9 @@ class _Linear(_Op):
             if len(meta) > 2 and meta[2] is not None:
                 gb = g2.sum(0)
         return gx, gw, gb
+
+
+_GEMM_DTYPES = (_D.float32, _D.float64)
 
 
 class _Mm(_Linear):

@@ -224,12 +224,38 @@ class Optimizer:
         with no_grad():
             for group in self.param_groups:
                 params = [p for p in group["params"] if p._grad is not None]
+                if not params:
+                    continue
+                if any(p._data.dtype == np.float16 for p in params):
+                    half = [p for p in params if p._data.dtype == np.float16]
+                    params = [p for p in params if p._data.dtype != np.float16]
+                    self._update_half(group, half)
                 if params:
                     self._update(group, params)
         return loss
 
     def _update(self, group, params):
         raise NotImplementedError
+
+    def _update_half(self, group, params):
+        """float16 parameters update in float32 (as PyTorch's kernels compute in float32
+        internally), the parameter and its state rounded back to float16 afterwards."""
+        for p in params:
+            state = self.state[p]
+            tensors = [p, p._grad] + [v for v in state.values()
+                                      if isinstance(v, Tensor) and v._data.dtype == np.float16]
+            saved = [(t, t._data) for t in tensors]
+            for t in tensors:
+                t._data = t._data.astype(np.float32)
+            try:
+                self._update(group, [p])
+            finally:
+                for t, a in saved:
+                    a[...] = t._data
+                    t._data = a
+                for v in state.values():    # state created during the update
+                    if isinstance(v, Tensor) and v._dtype is D.float16 and v._data.dtype != np.float16:
+                        v._data = v._data.astype(np.float16)
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -415,12 +441,13 @@ def scalar_tensor(value):
 
 
 def as_real(a):
-    """A complex array as a real view (..., 2) of the same memory; real arrays unchanged."""
-    if a.dtype.kind != "c":
-        return a
+    """The array the update math works on: a complex array as a real view (..., 2) of the same
+    memory, a 0-dim array as a 1-element view (so NumPy arithmetic keeps giving arrays)."""
     if a.ndim == 0:
         a = a[None]
-    return a.view(a.real.dtype)
+    if a.dtype.kind == "c":
+        a = a.view(a.real.dtype)
+    return a
 
 
 def grad_array(p, maximize=False):
@@ -477,29 +504,27 @@ def hp(value):
 
 def lerp_(a, b, w):
     """a <- lerp(a, b, w) in place, PyTorch's formula."""
+    t = b - a
     if abs(w) < 0.5:
-        a += w * (b - a)
+        t *= w
+        a += t
     else:
         # 1 - w in the array's precision, as the kernel computes it
-        c = float(np.float32(1) - np.float32(w)) if a.dtype == np.float32 else 1 - w
-        np.subtract(b, (b - a) * c, out=a)
+        t *= float(np.float32(1) - np.float32(w)) if a.dtype == np.float32 else 1 - w
+        np.subtract(b, t, out=a)
 
 
 def addcmul_(a, b, c, value=1.0):
     """a += value * b * c, evaluated as PyTorch's addcmul ((value * b) * c)."""
-    if value == 1:
-        a += b * c
-    else:
-        t = value * b
+    t = b * c if value == 1 else value * b
+    if value != 1:
         t *= c
-        a += t
+    a += t
 
 
 def addcdiv_(a, b, c, value=1.0):
     """a += value * b / c, evaluated as PyTorch's addcdiv ((value * b) / c)."""
-    if value == 1:
-        a += b / c
-    else:
-        t = value * b
+    t = b / c if value == 1 else value * b
+    if value != 1:
         t /= c
-        a += t
+    a += t

@@ -2,15 +2,17 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, as_real, bump, check_fused, check_lr, grad_array, lr_value,
-                        required)
+from .optimizer import Optimizer, as_real, bump, check_fused, grad_array, lr_value
 
 
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
-        if lr is not required:
-            check_lr(lr)
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if lr < 0.0:
+            value = lr_value(lr) if isinstance(lr, Tensor) else lr
+            raise ValueError("Invalid learning rate: {}".format(value))
         if momentum < 0.0:
             raise ValueError("Invalid momentum value: {}".format(momentum))
         if weight_decay < 0.0:

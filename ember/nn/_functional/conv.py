@@ -5,23 +5,15 @@ F.channel_shuffle.
 A convolution is three ops that close under differentiation:
 
   _Conv(x, w)          y = conv(x, w)              (im2col + GEMM)
-  _ConvInput(g, w)     dx = conv^T(g, w)           (GEMM + col2im); this is also
-                       the transposed convolution
+  _ConvInput(g, w)     dx = conv^T(g, w)           (convolutions of g); this is
+                       also the transposed convolution
   _ConvWeight(x, g)    dw = corr(x, g)             (im2col + GEMM)
 
 Each one's backward is written with the other two, so gradients of
 gradients work to any order.
 
-im2col takes the sliding windows of the padded input as a strided view
-(no copy) and copies them once into a (C*K, n*L) matrix: channel and kernel
-offset by rows, image and output position by columns, so one GEMM (one per
-group) covers a whole chunk of the batch. The batch is cut into chunks
-whose im2col matrix stays cache-sized; the copy is written and read back by
-the GEMM while still in cache, which is most of what im2col costs otherwise.
-col2im adds the patch gradients back with one strided add per kernel
-offset. With stride 1 the input gradient is itself a convolution (of the
-output gradient with the flipped kernel), which runs faster than col2im;
-1x1 stride-1 convolutions skip im2col altogether.
+The array kernels (im2col and GEMM layouts, the input gradient by residue
+classes of the stride) are in conv_kernels.py.
 
 Padding is kept as a (before, after) pair per spatial dim, so padding='same'
 with an even kernel is one op.
@@ -29,210 +21,17 @@ with an even kernel is one op.
 import warnings
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided as _np_as_strided
 
 from ... import _dtype as D
 from ..._dispatch import Op, apply
+from .conv_kernels import (_col2im, _conv_forward, _conv_input_grad, _conv_weight_grad, _out_sizes,
+                           _padded, _prod, _windows, _xp)
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
     "native_channel_shuffle",
 ]
-
-# The batch is processed in chunks whose im2col matrix stays about this
-# size, so that it is written and read back by the GEMM while in cache.
-_CHUNK_BYTES = 4 * 2 ** 20
-
-
-# ====================================================================== array kernels
-def _xp(a):
-    if type(a) is np.ndarray:
-        return np
-    import cupy
-    return cupy
-
-
-def _as_strided(a, shape, strides, writeable=False):
-    if type(a) is np.ndarray:
-        return _np_as_strided(a, shape, strides, writeable=writeable)
-    import cupy
-    return cupy.lib.stride_tricks.as_strided(a, shape, strides)
-
-
-def _prod(t):
-    p = 1
-    for v in t:
-        p *= v
-    return p
-
-
-def _out_sizes(sizes, ksize, stride, dilation, pads):
-    return tuple((s + lo + hi - d * (k - 1) - 1) // st + 1
-                 for s, k, st, d, (lo, hi) in zip(sizes, ksize, stride, dilation, pads))
-
-
-def _padded(x, pads):
-    """x (A, B, *S) with zeros added before/after each spatial dim."""
-    if not any(lo or hi for lo, hi in pads):
-        return x
-    sp = x.shape[2:]
-    out = _xp(x).zeros(x.shape[:2] + tuple(s + lo + hi for s, (lo, hi) in zip(sp, pads)),
-                       x.dtype)
-    out[(slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sp, pads))] = x
-    return out
-
-
-def _windows(xp, ksize, stride, dilation, out):
-    """The sliding windows of xp (A, B, *Sp) as a view (A, B, *K, *Out)."""
-    n = len(ksize)
-    st = xp.strides
-    strides = st[:2] + tuple(st[2 + i] * dilation[i] for i in range(n)) \
-        + tuple(st[2 + i] * stride[i] for i in range(n))
-    return _as_strided(xp, xp.shape[:2] + tuple(ksize) + tuple(out), strides)
-
-
-def _col2im(src, sizes, ksize, stride, dilation, pads, out, crop=True):
-    """Adjoint of _windows: src (A, B, *K, *Out) (any strides) summed back
-    into a zero (A, B, *S) array; one strided add per kernel offset. With
-    crop=False the padded (A, B, *Sp) array is returned."""
-    n = len(ksize)
-    xp = _xp(src)
-    lead = src.shape[:2]
-    if _is_pointwise(ksize, stride, pads) and tuple(out) == tuple(sizes):
-        return src.reshape(lead + tuple(out))
-    padded = tuple(s + lo + hi for s, (lo, hi) in zip(sizes, pads))
-    buf = xp.zeros(lead + padded, src.dtype)
-    head = (slice(None), slice(None))
-    for k in np.ndindex(*ksize):
-        dst = head + tuple(slice(k[i] * dilation[i], k[i] * dilation[i] + stride[i] * (out[i] - 1) + 1,
-                                 stride[i]) for i in range(n))
-        buf[dst] += src[head + k]
-    if not crop:
-        return buf
-    return buf[head + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sizes, pads))]
-
-
-def _chunks(N, per_sample_bytes):
-    step = max(1, _CHUNK_BYTES // max(per_sample_bytes, 1))
-    return [(i, min(N, i + step)) for i in range(0, N, step)]
-
-
-def _is_pointwise(ksize, stride, pads):
-    return all(k == 1 for k in ksize) and all(s == 1 for s in stride) and not any(
-        lo or hi for lo, hi in pads)
-
-
-def _chunk_cols(xpad, ksize, stride, dilation, out):
-    """im2col of a chunk of padded images (n, C, *Sp): (C*K, n*L)."""
-    n = len(ksize)
-    win = _windows(xpad, ksize, stride, dilation, out)                  # (n, C, *K, *Out)
-    perm = (1,) + tuple(range(2, 2 + n)) + (0,) + tuple(range(2 + n, 2 + 2 * n))
-    cols = _xp(xpad).ascontiguousarray(win.transpose(perm))             # (C, *K, n, *Out)
-    return cols.reshape(-1, xpad.shape[0] * _prod(out))
-
-
-def _gemm(wm, cols, groups):
-    """(G, A, B) @ (G*B, L) -> (G*A, L), one GEMM per group."""
-    if groups == 1:
-        return _xp(cols).dot(wm[0], cols)
-    y = _xp(cols).matmul(wm, cols.reshape(groups, -1, cols.shape[1]))
-    return y.reshape(-1, cols.shape[1])
-
-
-def _grad_matrix(g, groups):
-    """Output gradient g (n, O, *Out) as (G, O/G, n*L)."""
-    N, O = g.shape[:2]
-    perm = (1, 0) + tuple(range(2, g.ndim))
-    return _xp(g).ascontiguousarray(g.transpose(perm)).reshape(groups, O // groups, -1)
-
-
-def _conv_forward(x, w, groups, stride, dilation, pads, out=None):
-    """y = conv(x, w), x (N, C, *S), w (O, C/G, *K): (N, O, *Out). `out`
-    may ask for fewer (leading) output positions than the input gives."""
-    N, C = x.shape[:2]
-    O = w.shape[0]
-    ksize = tuple(w.shape[2:])
-    full = _out_sizes(x.shape[2:], ksize, stride, dilation, pads)
-    out = full if out is None else tuple(out)
-    L = _prod(out)
-    xp = _xp(x)
-    wm = w.reshape(groups, O // groups, -1)
-    if _is_pointwise(ksize, stride, pads) and out == full:
-        # 1x1: the input already is the column matrix of each image
-        y = xp.matmul(wm, x.reshape(N, groups, C // groups, L))        # (N, G, O/G, L)
-        return y.reshape((N, O) + out)
-    res = xp.empty((N, O) + out, x.dtype)
-    resv = res.reshape(N, O, L)
-    for i, j in _chunks(N, C * _prod(ksize) * L * x.itemsize):
-        cols = _chunk_cols(_padded(x[i:j], pads), ksize, stride, dilation, out)
-        y = _gemm(wm, cols, groups)
-        resv[i:j] = y.reshape(O, j - i, L).transpose(1, 0, 2)
-    return res
-
-
-def _conv_input_grad(g, w, sizes, groups, stride, dilation, pads):
-    """dx (N, C, *sizes) of y = conv(x, w) given dy = g (N, O, *Out)."""
-    N, O = g.shape[:2]
-    ksize = tuple(w.shape[2:])
-    out = tuple(g.shape[2:])
-    L = _prod(out)
-    n = len(ksize)
-    C = w.shape[1] * groups
-    xp = _xp(g)
-    wt = w.reshape(groups, O // groups, -1).transpose(0, 2, 1)           # (G, C/G*K, O/G)
-    if _is_pointwise(ksize, stride, pads) and tuple(sizes) == out:
-        dx = xp.matmul(wt, g.reshape(N, groups, O // groups, L))        # (N, G, C/G, L)
-        return dx.reshape((N, C) + out)
-    if all(s == 1 for s in stride):
-        # stride 1: dx is the convolution of g with the flipped, transposed
-        # kernel, padded by (extent - 1 - padding); the forward path is faster
-        # than a col2im
-        tpads = []
-        for s_, o, k, d, (lo, hi) in zip(sizes, out, ksize, dilation, pads):
-            a = d * (k - 1) - lo
-            tpads.append((a, s_ + d * (k - 1) - o - a))
-        if all(a >= 0 and b >= 0 for a, b in tpads):
-            wf = w.reshape((groups, O // groups, C // groups) + ksize)
-            wf = wf.transpose((0, 2, 1) + tuple(range(3, 3 + n)))
-            wf = wf[(slice(None),) * 3 + (slice(None, None, -1),) * n]
-            wf = xp.ascontiguousarray(wf).reshape((C, O // groups) + ksize)
-            return _conv_forward(g, wf, groups, stride, dilation, tuple(tpads), tuple(sizes))
-    dx = xp.empty((N, C) + tuple(sizes), g.dtype)
-    head = (slice(None), slice(None))
-    crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(sizes, pads))
-    tperm = (1, 0) + tuple(range(2, 2 + n))
-    for i, j in _chunks(N, C * _prod(ksize) * L * g.itemsize):
-        dcols = _gemm(wt, _grad_matrix(g[i:j], groups).reshape(O, -1), groups)  # (C*K, n*L)
-        dcols = dcols.reshape((C,) + ksize + (j - i,) + out)
-        src = dcols.transpose((0, 1 + n) + tuple(range(1, 1 + n)) + tuple(range(2 + n, 2 + 2 * n)))
-        buf = _col2im(src, sizes, ksize, stride, dilation, pads, out, crop=False)   # (C, n, *Sp)
-        dx[i:j] = buf[head + crop].transpose(tperm)
-    return dx
-
-
-def _conv_weight_grad(x, g, ksize, groups, stride, dilation, pads):
-    """dw (O, C/G, *ksize) of y = conv(x, w) given dy = g."""
-    N, C = x.shape[:2]
-    O = g.shape[1]
-    out = tuple(g.shape[2:])
-    L = _prod(out)
-    xp = _xp(x)
-    dw = None
-    for i, j in _chunks(N, C * _prod(ksize) * L * x.itemsize):
-        cols = _chunk_cols(_padded(x[i:j], pads), ksize, stride, dilation, out)   # (C*K, n*L)
-        gm = _grad_matrix(g[i:j], groups)                                # (G, O/G, n*L)
-        if groups == 1:
-            part = xp.dot(gm[0], cols.T)
-        else:
-            part = xp.matmul(gm, cols.reshape(groups, -1, cols.shape[1]).transpose(0, 2, 1))
-        if dw is None:
-            dw = part
-        else:
-            dw += part
-    if dw is None:
-        dw = xp.zeros((groups, O // groups, (C // groups) * _prod(ksize)), x.dtype)
-    return dw.reshape((O, C // groups) + tuple(ksize))
 
 
 def _bias_shape(b, n):
@@ -256,7 +55,10 @@ class _Conv(Op):
     grad_name = "ConvolutionBackward0"
 
     def forward(ctx, x, w, b=None, *, groups, stride, dilation, pads, out=None):
-        y = _conv_forward(x, w, groups, stride, dilation, pads, out)
+        # the channels-last copy of x is kept for the weight gradient (freed
+        # with ctx when no graph is recorded)
+        ctx.cl = {}
+        y = _conv_forward(x, w, groups, stride, dilation, pads, out, ctx.cl)
         if b is not None:
             y += _bias_shape(b, y.ndim - 2)
         return y
@@ -266,12 +68,15 @@ class _Conv(Op):
         meta = ctx.inputs_meta
         groups, stride, dilation, pads = _conv_params(ctx)
         gx = gw = gb = None
+        xcl = getattr(ctx, "cl", None)
+        ctx.cl = None
+        gcl = {}   # g channels-last, shared by the input and weight gradients
         if meta[0] is not None:
             gx = apply(_ConvInput, g, w, None, sizes=tuple(x.shape[2:]), groups=groups,
-                       stride=stride, dilation=dilation, pads=pads)
+                       stride=stride, dilation=dilation, pads=pads, cl=gcl)
         if meta[1] is not None:
             gw = apply(_ConvWeight, x, g, ksize=tuple(w.shape[2:]), groups=groups, stride=stride,
-                       dilation=dilation, pads=pads)
+                       dilation=dilation, pads=pads, xcl=xcl, gcl=gcl)
         if len(meta) > 2 and meta[2] is not None:
             gb = _sum_bias(g)
         return gx, gw, gb
@@ -284,8 +89,8 @@ class _ConvInput(Op):
     save = (0, 1)
     grad_name = "ConvolutionBackward0"
 
-    def forward(ctx, g, w, b=None, *, sizes, groups, stride, dilation, pads):
-        dx = _conv_input_grad(g, w, sizes, groups, stride, dilation, pads)
+    def forward(ctx, g, w, b=None, *, sizes, groups, stride, dilation, pads, cl=None):
+        dx = _conv_input_grad(g, w, sizes, groups, stride, dilation, pads, cl)
         if b is not None:
             dx += _bias_shape(b, dx.ndim - 2)
         return dx
@@ -312,8 +117,8 @@ class _ConvWeight(Op):
     save = (0, 1)
     grad_name = "ConvolutionBackwardBackward0"
 
-    def forward(ctx, x, g, *, ksize, groups, stride, dilation, pads):
-        return _conv_weight_grad(x, g, ksize, groups, stride, dilation, pads)
+    def forward(ctx, x, g, *, ksize, groups, stride, dilation, pads, xcl=None, gcl=None):
+        return _conv_weight_grad(x, g, ksize, groups, stride, dilation, pads, xcl, gcl)
 
     def backward(ctx, gw):
         x, g = ctx.saved_tensors

@@ -119,20 +119,21 @@ class _BatchNormTrain(Op):
         if cnt == 0:
             mean = np.zeros_like(x, shape=(c,))
             nan = np.full_like(mean, np.nan)
-            ctx.mean, ctx.invstd = mean, nan
+            ctx.mean, ctx.invstd, ctx.xc = mean, nan, None
             return x.copy(), nan, nan
-        mean = x3.sum(axis=2).sum(axis=0) / t(cnt)
+        mean = _channel_sum(x3) / t(cnt)
         d = x3 - mean[:, None]
-        var_sum = _rowdot(d, d).sum(axis=0)
+        var_sum = _channel_dot(d, d)
         invstd = 1 / np.sqrt(var_sum / t(cnt) + t(eps))
         with np.errstate(divide="ignore", invalid="ignore"):
             unbiased = var_sum / t(cnt - 1)
-        ctx.mean, ctx.invstd = mean, invstd
+        # x - mean is kept for backward (one pass fewer there)
+        ctx.mean, ctx.invstd, ctx.xc = mean, invstd, d
         scale = invstd if w is None else invstd * w
-        d *= scale[:, None]
+        y = d * scale[:, None]
         if b is not None:
-            d += b[:, None]
-        return d.reshape(x.shape), mean, unbiased
+            y += b[:, None]
+        return y.reshape(x.shape), mean, unbiased
 
     def backward(ctx, g, *_):
         x, w = ctx.saved_tensors[:2]
@@ -140,27 +141,45 @@ class _BatchNormTrain(Op):
         if _grad_state.enabled:
             return _bn_train_backward_graph(ctx, x, w, g)
         cd = _compute_np(x)
-        xa, ga = _arr(x, cd), _arr(g, cd)
-        n, c = xa.shape[0], xa.shape[1]
-        x3, g3 = xa.reshape(n, c, -1), ga.reshape(n, c, -1)
-        t = xa.dtype.type
-        cnt = t(n * x3.shape[2])
+        ga = _arr(g, cd)
+        n, c = ga.shape[0], ga.shape[1]
+        g3 = ga.reshape(n, c, -1)
+        t = ga.dtype.type
+        cnt = t(g3.shape[0] * g3.shape[2])
         mean, invstd = ctx.mean, ctx.invstd
-        d = x3 - mean[:, None]
-        sum_g = g3.sum(axis=2).sum(axis=0)
-        dot = _rowdot(d, g3).sum(axis=0)
+        d = ctx.xc
+        if d is None or d.dtype != cd:
+            d = _arr(x, cd).reshape(n, c, -1) - mean[:, None]
+        ctx.xc = None  # the graph's saved values are released after one backward
+        sum_g = _channel_sum(g3)
+        dot = _channel_dot(d, g3)
         gx = gw = gb = None
         if meta[0] is not None:
             k = invstd if w is None else invstd * _arr(w, cd)
-            d *= (-(k * invstd * invstd * dot / cnt))[:, None]
-            d += g3 * k[:, None]
-            d -= (k * sum_g / cnt)[:, None]
-            gx = wrap(d.reshape(xa.shape), meta[0][1])
+            # gx = k * (g - sum_g / cnt - d * invstd^2 * dot / cnt), in three passes
+            # over a fresh array (d may be read again by a retained graph: not written)
+            r = d * (-(invstd * invstd * dot / cnt))[:, None]
+            r += g3
+            r -= (sum_g / cnt)[:, None]
+            r *= k[:, None]
+            gx = wrap(r.reshape(ga.shape), meta[0][1])
         if meta[1] is not None:
             gw = wrap(dot * invstd, meta[1][1])
         if len(meta) > 2 and meta[2] is not None:
             gb = wrap(sum_g, meta[2][1])
         return gx, gw, gb
+
+
+def _channel_sum(a3):
+    """Per-channel sum of a (N, C, L) array."""
+    if a3.dtype.kind == "f" and a3.flags.c_contiguous:
+        return np.einsum("ncl->c", a3)
+    return a3.sum(axis=2).sum(axis=0)
+
+
+def _channel_dot(a3, b3):
+    """Per-channel sum of a * b over (N, C, L) arrays, without a temporary."""
+    return _rowdot(a3, b3).sum(axis=0)
 
 
 def _channel_view(t, nd):

@@ -20,6 +20,7 @@ import numbers
 import numpy as np
 
 from ... import _dtype as D
+from ... import _dispatch
 from ..._dispatch import Op, apply
 from ..._grad_mode import state as _grad_state
 from ..._tensor import Tensor
@@ -161,6 +162,87 @@ def _max_pool_arrays(x, k, s, p, d, o, want_idx):
     return a, _plane_indices(stages, x.shape[:-nd], L, o, bases, d)
 
 
+def _tiles(k, s, p, d):
+    """Whether the windows tile the input: stride = kernel, no padding or
+    dilation (the usual 2x2/2 pooling). Then every input is in at most one
+    window and the gradient is a per-axis spread, with no index scatter."""
+    return all(s[i] == k[i] and p[i] == 0 and d[i] == 1 for i in range(len(k)))
+
+
+def _max_tiles(x, k, o):
+    """Max over tiling windows, one axis at a time (last first): the values
+    and, per axis, the winning offset within the window (bool for k = 2),
+    computed at the coordinates already reduced. The first maximum wins, as
+    in PyTorch; None when a NaN took part (PyTorch then picks the NaN)."""
+    nd = len(k)
+    a = x
+    stages = [None] * nd
+    for i in range(nd - 1, -1, -1):
+        axis = a.ndim - nd + i
+        ki, oi = k[i], o[i]
+        if a.shape[axis] != oi * ki:
+            a = a[_axis_key(axis, slice(0, oi * ki))]
+        v = a.reshape(a.shape[:axis] + (oi, ki) + a.shape[axis + 1:])
+        part = [v[_axis_key(axis + 1, j)] for j in range(ki)]
+        if ki == 1:
+            a, stages[i] = part[0], None
+            continue
+        if ki == 2:
+            win = np.greater(part[1], part[0])
+            a = np.maximum(part[0], part[1])
+        else:
+            a = part[0].copy()
+            win = np.zeros(a.shape, np.uint8)
+            for j in range(1, ki):
+                gt = np.greater(part[j], a)
+                np.maximum(a, part[j], out=a)
+                np.copyto(win, np.uint8(j), where=gt)
+        stages[i] = win
+    if a.dtype.kind == "f" and np.isnan(a).any():
+        return a, None
+    return a, stages
+
+
+def _spread_tiles(g, stages, k, sizes):
+    """The gradient of _max_tiles: g (lead + out) routed to the winners,
+    one axis at a time (first axis first)."""
+    nd = len(k)
+    a = g
+    for i in range(nd):
+        axis = a.ndim - nd + i
+        ki, L = k[i], sizes[i]
+        o = a.shape[axis]
+        win = stages[i]
+        out = np.empty(a.shape[:axis] + (L,) + a.shape[axis + 1:], a.dtype)
+        if L != o * ki:
+            out[_axis_key(axis, slice(o * ki, None))] = 0
+        v = out[_axis_key(axis, slice(0, o * ki))]
+        v = v.reshape(a.shape[:axis] + (o, ki) + a.shape[axis + 1:])
+        if ki == 1:
+            v[_axis_key(axis + 1, 0)] = a
+        elif ki == 2:
+            np.multiply(a, win, out=v[_axis_key(axis + 1, 1)])
+            np.multiply(a, ~win, out=v[_axis_key(axis + 1, 0)])
+        else:
+            for j in range(ki):
+                np.multiply(a, win == j, out=v[_axis_key(axis + 1, j)])
+        a = out
+    return a
+
+
+def _tile_indices(stages, x_shape, k, o):
+    """PyTorch's per-plane flat indices from _max_tiles' winners."""
+    nd = len(k)
+    st = [w if w is not None else np.zeros(1, np.uint8) for w in stages]
+    full = []
+    for i in range(nd):
+        shp = x_shape[:len(x_shape) - nd] + tuple(x_shape[len(x_shape) - nd:][:i]) + tuple(o[i:])
+        full.append(np.broadcast_to(st[i], shp).astype(np.uint8))
+    L = x_shape[len(x_shape) - nd:]
+    bases = [np.arange(o[i]) * k[i] for i in range(nd)]
+    return _plane_indices(full, x_shape[:len(x_shape) - nd], L, o, bases, (1,) * nd)
+
+
 def _sum_axis(a, axis, k, s, p, o):
     shape = list(a.shape)
     shape[axis] = o
@@ -205,20 +287,36 @@ class _MaxPool(Op):
     nondiff_outputs = (1,)
     grad_name = "MaxPool2DWithIndicesBackward0"
 
-    def forward(ctx, x, kernel, stride, padding, dilation, out_size, want_idx):
-        out, idx = _max_pool_arrays(x, kernel, stride, padding, dilation, out_size, want_idx)
-        if idx is None:
-            return out
+    def forward(ctx, x, kernel, stride, padding, dilation, out_size, want_idx, grad=False):
+        """want_idx: output 1 is the index array; grad: keep what backward
+        needs (the winners of tiling windows, else the index array)."""
+        nd = len(kernel)
+        if grad and not want_idx and x.dtype.kind == "f" and _tiles(kernel, stride, padding,
+                                                                      dilation) and all(
+                out_size[i] * kernel[i] <= x.shape[x.ndim - nd + i] for i in range(nd)):
+            out, stages = _max_tiles(x, kernel, out_size)
+            if stages is not None:
+                ctx.stages = stages
+                return out
+        out, idx = _max_pool_arrays(x, kernel, stride, padding, dilation, out_size,
+                                    want_idx or grad)
         ctx.idx = idx
-        return out, idx
+        return (out, idx) if want_idx else out
 
     def backward(ctx, g, gi=None):
         p = ctx.params
         k, s, d = p["kernel"], p["stride"], p["dilation"]
         nd = len(k)
         shape = ctx.inputs_meta[0][0]
+        plane = tuple(shape[len(shape) - nd:])
+        stages = getattr(ctx, "stages", None)
+        if stages is not None:
+            if not _grad_state.enabled and not _dispatch.interceptors:
+                return _dispatch.wrap(_spread_tiles(g._data, stages, k, plane), g._dtype)
+            ctx.idx = _tile_indices(stages, shape, k, p["out_size"])
+            ctx.stages = None
         unique = all(s[i] >= d[i] * (k[i] - 1) + 1 for i in range(nd))
-        return apply(_PutPlane, g, idx=ctx.idx, plane=tuple(shape[len(shape) - nd:]), nq=nd,
+        return apply(_PutPlane, g, idx=ctx.idx, plane=plane, nq=nd,
                      mode="unique" if unique else "add")
 
 
@@ -573,11 +671,11 @@ def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, retu
     k, s, p, d, o = _plan("max", nd, input, kernel_size, stride, padding, dilation, ceil_mode)
     if input._dtype is D.bool_:
         raise NotImplementedError("\"max_pool%dd\" not implemented for 'Bool'" % nd)
-    want = bool(return_indices) or (_grad_state.enabled and input._requires_grad)
+    grad = _grad_state.enabled and input._requires_grad
     r = apply(_MAX_OPS[nd], input, kernel=k, stride=s, padding=p, dilation=d, out_size=o,
-              want_idx=want)
-    if want:
-        return (r[0], r[1]) if return_indices else r[0]
+              want_idx=bool(return_indices), grad=grad)
+    if return_indices:
+        return r[0], r[1]
     return r
 
 
