@@ -8,6 +8,11 @@ import builtins as _builtins
 import importlib as _importlib
 import sys as _sys
 
+# standard library only: both must act before NumPy loads its BLAS
+from . import _allocator, _blas  # noqa: E402
+_blas.select_kernels()   # AVX-512 OpenBLAS kernels on AMD CPUs, unless OPENBLAS_CORETYPE is set
+_allocator.tune()        # keep freed array memory in the heap (glibc mallopt); EMBER_MALLOC_TUNE=0 disables
+
 import numpy as _np
 
 # PyTorch returns inf/nan where NumPy would also warn; users expect silence.
@@ -193,6 +198,13 @@ _SUBMODULES = {
 def __getattr__(name):
     if name in _SUBMODULES:
         return _importlib.import_module("." + name, __name__)
+    if "autocast" in name:   # torch.autocast, torch.is_autocast_enabled, ... (ember.amp)
+        from . import amp
+        if name in amp.TORCH_FUNCTIONS:
+            return getattr(amp, name)
+    if name in ("get_float32_matmul_precision", "set_float32_matmul_precision"):
+        from . import backends
+        return getattr(backends, name)
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)

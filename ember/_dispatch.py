@@ -13,6 +13,7 @@ Tensors and, when gradients are being recorded, links a graph node. It is
 the one place where tracing, profiling and autocast hook in (`interceptors`).
 """
 import itertools
+import threading
 
 import numpy as np
 
@@ -25,9 +26,17 @@ Tensor = None
 _seq = itertools.count()
 
 # Callables run around every op when non-empty (profiler, tracer, autocast).
-# Each is called as f(op, inputs, params) and may return a replacement
-# (inputs, params) or None.
+# Each is called as f(op, inputs, params) and returns None, a replacement
+# (inputs, params), or (inputs, params, on_exit): on_exit(result) is called
+# once the op has run (result None if it raised), e.g. to time it.
 interceptors = []
+
+
+class _InterceptState(threading.local):
+    running = False   # set while _apply_intercepted runs the op itself
+
+
+_intercept_state = _InterceptState()
 
 
 class Node:
@@ -213,11 +222,8 @@ def wrap(array, dtype, view=False):
 def apply(op, *inputs, **params):
     """Run `op` on `inputs` (Tensors, Python numbers or None) and return its
     Tensor result (or tuple of them), recording the graph when needed."""
-    if interceptors:
-        for f in interceptors:
-            r = f(op, inputs, params)
-            if r is not None:
-                inputs, params = r
+    if interceptors and not _intercept_state.running:
+        return _apply_intercepted(op, inputs, params)
     compute, out_dtype = _compute_dtypes(op, inputs, params)
     ctx = op.node_type.__new__(op.node_type)
     ctx.params = params
@@ -257,6 +263,30 @@ def apply(op, *inputs, **params):
         if needs and out_dtype.category >= D.FLOAT:
             _record(ctx, op, inputs, outs if outs is not None else (out0,))
     return outs if outs is not None else out0
+
+
+def _apply_intercepted(op, inputs, params):
+    """apply, with the interceptors run first and their on_exit callbacks after."""
+    exits = None
+    for f in tuple(interceptors):
+        r = f(op, inputs, params)
+        if r is not None:
+            inputs, params = r[0], r[1]
+            if len(r) > 2 and r[2] is not None:
+                if exits is None:
+                    exits = []
+                exits.append(r[2])
+    state = _intercept_state
+    state.running = True
+    result = None
+    try:
+        result = apply(op, *inputs, **params)
+    finally:
+        state.running = False
+        if exits is not None:
+            for on_exit in reversed(exits):
+                on_exit(result)
+    return result
 
 
 def _record(node, op, inputs, outputs):

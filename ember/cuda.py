@@ -20,6 +20,14 @@ def _cupy():
     return _state["cupy"]
 
 
+def is_initialized():
+    return _state["checked"] and _state["cupy"] is not None
+
+
+def init():
+    _cupy()
+
+
 def is_available():
     return _cupy() is not None
 
@@ -103,3 +111,12 @@ def get_device_capability(device=None):
     _lazy_check()
     props = _cupy().cuda.runtime.getDeviceProperties(0)
     return (props["major"], props["minor"])
+
+
+# torch.cuda.amp: the deprecated spellings of torch.amp for CUDA. It is in
+# sys.modules as ember.cuda.amp; __path__ makes this module a package, so that
+# `import torch.cuda.amp` / `from torch.cuda.amp import autocast` find it.
+from .amp import device_amp_module as _device_amp_module  # noqa: E402
+
+__path__ = []
+amp = _device_amp_module("cuda")

@@ -24,8 +24,8 @@ FAKE_MODULES = {
         "import types\n"
         "__version__ = '0.0-test'\n"
         "STUB = 'fake ember'\n"
-        "backends = types.ModuleType('ember.backends')\n"
-        "backends.flag = 'dynamic'\n"),
+        "dynamic = types.ModuleType('ember.dynamic')\n"
+        "dynamic.flag = 'dynamic'\n"),
     "nn/__init__.py": "from . import functional\nclass Module:\n    pass\n",
     "nn/functional.py": "def relu(x):\n    return max(x, 0)\n",
     "nn/modules/__init__.py": "",
@@ -344,10 +344,10 @@ def test_missing_module_error(tree, work):
 def test_module_object_made_by_ember(tree, work):
     result, _ = run_script(tree, work, """
         import sys
-        import torch.backends
+        import torch.dynamic
         import ember
-        from torch.backends import flag
-        print(torch.backends is ember.backends, sys.modules["ember.backends"] is ember.backends, flag)
+        from torch.dynamic import flag
+        print(torch.dynamic is ember.dynamic, sys.modules["ember.dynamic"] is ember.dynamic, flag)
     """)
     assert ok(result).split() == ["True", "True", "dynamic"]
 
@@ -516,7 +516,8 @@ def test_bad_command_line(tree, work):
 
 
 def test_demo_missing(tree, work):
-    result = ember(tree, "demo", "list", cwd=work)
+    # -S: without site-packages, so an installed ember cannot supply the fake tree's missing demo
+    result = python(tree, "-S", "-m", "ember", "demo", "list", cwd=work)
     assert result.returncode == 1
     assert "ember.demo" in result.stderr and "Traceback" not in result.stderr
 

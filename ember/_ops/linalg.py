@@ -188,6 +188,13 @@ def _batch_broadcast(sa, sb):
     return tuple(out)
 
 
+def _autocast(op, *tensors):
+    """The tensors as autocast casts them for op (as they are when autocast is
+    off): PyTorch casts before its dtype checks. Called only where dtypes differ."""
+    from ..amp.autocast_mode import cast_inputs
+    return cast_inputs(op, *tensors)
+
+
 def _matmul_op(a, b):
     """Check a @ b like PyTorch and pick the op (and grad_fn name) for it."""
     sa, sb = a._data.shape, b._data.shape
@@ -246,6 +253,8 @@ def matmul(input, other, *, out=None):
     if type(input) is not Tensor or type(other) is not Tensor:
         _tensor_arg(input, "matmul", "input")
         _tensor_arg(other, "matmul", "other")
+    if input._dtype is not other._dtype:
+        input, other = _autocast(Matmul, input, other)
     r = apply(_matmul_op(input, other), input, other)
     return r if out is None else _out(r, out)
 
@@ -269,6 +278,8 @@ def _check_mm(a, b):
 def mm(input, mat2, *, out=None):
     _tensor_arg(input, "mm", "input")
     _tensor_arg(mat2, "mm", "mat2")
+    if input._dtype is not mat2._dtype:
+        input, mat2 = _autocast(Mm, input, mat2)
     _check_mm(input, mat2)
     r = apply(Mm, input, mat2)
     return r if out is None else _out(r, out)
@@ -292,6 +303,8 @@ def _check_bmm(a, b):
 def bmm(input, mat2, *, out=None):
     _tensor_arg(input, "bmm", "input")
     _tensor_arg(mat2, "bmm", "mat2")
+    if input._dtype is not mat2._dtype:
+        input, mat2 = _autocast(Bmm, input, mat2)
     _check_bmm(input, mat2)
     r = apply(Bmm, input, mat2)
     return r if out is None else _out(r, out)
@@ -467,6 +480,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError("mat1 must be a matrix, got %d-D tensor" % mat1._data.ndim)
     if mat2._data.ndim != 2:
         raise RuntimeError("mat2 must be a matrix, got %d-D tensor" % mat2._data.ndim)
+    if not (input._dtype is mat1._dtype is mat2._dtype):
+        input, mat1, mat2 = _autocast(Addmm, input, mat1, mat2)
     _check_mm(mat1, mat2)
     if input._dtype is not mat2._dtype:
         raise RuntimeError("self and mat2 must have the same dtype, but got %s and %s"
@@ -499,6 +514,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _tensor_arg(input, "baddbmm", "input")
     _check_bmm_dims(batch1, batch2)
     if not (input._dtype is batch1._dtype is batch2._dtype):
+        input, batch1, batch2 = _autocast(Baddbmm, input, batch1, batch2)
+    if not (input._dtype is batch1._dtype is batch2._dtype):
         raise RuntimeError("Input dtypes must be the same, got: input %s, batch1: %s, batch2: %s"
                            % (_CNAME[input._dtype.name], _CNAME[batch1._dtype.name],
                               _CNAME[batch2._dtype.name]))
@@ -520,6 +537,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * sum_b batch1[b] @ batch2[b], as one GEMM over (n, B*m) @ (B*m, p)."""
     _tensor_arg(input, "addbmm", "input")
     _check_bmm_dims(batch1, batch2)
+    if not (input._dtype is batch1._dtype is batch2._dtype):
+        input, batch1, batch2 = _autocast(Addmm, input, batch1, batch2)
     if input._dtype is not batch2._dtype:
         raise RuntimeError("self and mat2 must have the same dtype, but got %s and %s"
                            % (_title(input._dtype), _title(batch2._dtype)))

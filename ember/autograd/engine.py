@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from .. import _dtype as D
+from .. import _dispatch, _dtype as D
 from .._dispatch import AccumulateGrad, grad_accumulator
 from ..utils.hooks import add_hook
 from .._grad_mode import state as grad_state
@@ -115,11 +115,22 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     are returned (torch.autograd.grad)."""
     claimed = set()
     _claimed_stack.append(claimed)
+    _leaf_mode_stack.append(accumulate and inputs is None)
     try:
         return _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused,
                              accumulate, claimed)
     finally:
         _claimed_stack.pop()
+        _leaf_mode_stack.pop()
+
+
+_leaf_mode_stack = []
+
+
+def accumulates_into_leaves():
+    """Whether the running backward (if any) accumulates into every leaf's .grad
+    (backward()) rather than returning gradients (autograd.grad, inputs=)."""
+    return _leaf_mode_stack[-1] if _leaf_mode_stack else True
 
 
 # ids of gradient arrays a running backward may not adopt as a leaf's .grad
@@ -311,7 +322,12 @@ def _run_node(node, grads, capture, results, accumulate_leaves, accumulate, crea
         r = fn(tuple(outs))
         if r is not None:
             outs = list(r)
-    gin = node.op.backward(node, *outs)
+    if _dispatch.interceptors:   # a profiler may be collecting: show the node's ranges
+        from ..profiler._collector import backward_function
+        with backward_function(node):
+            gin = node.op.backward(node, *outs)
+    else:
+        gin = node.op.backward(node, *outs)
     if type(gin) is not tuple and type(gin) is not list:
         gin = (gin,)
     result = []

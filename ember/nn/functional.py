@@ -126,6 +126,9 @@ def linear(input, weight, bias=None):
             rows *= s
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)" % (
             rows, input.shape[-1], in_f, weight.shape[0]))
+    if input._dtype is not weight._dtype or (bias is not None and bias._dtype is not input._dtype):
+        from ..amp.autocast_mode import cast_inputs  # autocast casts before the checks, as PyTorch
+        input, weight, bias = cast_inputs(_Linear, input, weight, bias)
     if input._dtype is not weight._dtype:
         raise RuntimeError("mat1 and mat2 must have the same dtype, but got %s and %s" % (
             _type_title(input._dtype), _type_title(weight._dtype)))

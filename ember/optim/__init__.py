@@ -9,7 +9,7 @@ from .adam import Adam, AdamW  # noqa: F401
 _OPTIMIZERS = {
     "RMSprop": "rmsprop", "Adagrad": "adagrad", "Adadelta": "adadelta", "Adamax": "adamax",
     "NAdam": "nadam", "RAdam": "radam", "ASGD": "asgd", "Rprop": "rprop", "LBFGS": "lbfgs",
-    "SparseAdam": "sparse_adam", "Adafactor": "adafactor",
+    "SparseAdam": "sparse_adam",
 }
 
 

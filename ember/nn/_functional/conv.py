@@ -230,6 +230,14 @@ def _check_common(input, weight, bias, stride, padding, dilation, groups, transp
                                % (_size_list(ws), ws[1] * groups, _size_list(bias.shape)))
 
 
+def _autocast(op, input, weight, bias):
+    """Autocast's casts before the dtype checks (as PyTorch); as they are when it is off."""
+    if input._dtype is not weight._dtype or (bias is not None and bias._dtype is not input._dtype):
+        from ...amp.autocast_mode import cast_inputs
+        return cast_inputs(op, input, weight, bias)
+    return input, weight, bias
+
+
 def _check_dtypes(input, weight, bias):
     if input._dtype is not weight._dtype:
         raise RuntimeError("expected scalar type %s but found %s"
@@ -297,6 +305,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, dim):
         raise RuntimeError("Calculated padded input size per channel: (%s). Kernel size: (%s). "
                            "Kernel size can't be greater than actual input size"
                            % (" x ".join(str(p) for p in padded), " x ".join(str(k) for k in kext)))
+    input, weight, bias = _autocast(_Conv, input, weight, bias)
     _check_dtypes(input, weight, bias)
     if bias is None:
         out = apply(_Conv, input, weight, groups=groups, stride=stride, dilation=dilation, pads=pads)
@@ -357,6 +366,7 @@ def _transpose_nd(input, weight, bias, stride, padding, output_padding, groups, 
                            "channel: (%s). Output size is too small"
                            % (" x ".join(str(v) for v in full(sizes, 1)),
                               " x ".join(str(v) for v in full(out, 1))))
+    input, weight, bias = _autocast(_ConvInput, input, weight, bias)
     _check_dtypes(input, weight, bias)
     pads = tuple((p, p) for p in pad)
     if bias is None:

@@ -42,6 +42,11 @@ def _type_title(d):
                 d.name, d.name)
 
 
+def _autocast_on():
+    from ...amp.autocast_mode import _is_any_autocast_enabled
+    return _is_any_autocast_enabled()
+
+
 class RNNBase(Module):
     """Base class of RNN, LSTM and GRU: the parameters of every layer and
     direction, argument checks, and the layer loop."""
@@ -182,7 +187,7 @@ class RNNBase(Module):
     # ------------------------------------------------------------ checks
     def check_input(self, input, batch_sizes):
         w = self._flat_weights[0]
-        if input.dtype != w.dtype:
+        if input.dtype != w.dtype and not _autocast_on():   # autocast casts them, as PyTorch
             raise ValueError(
                 "RNN input dtype (%s) does not match weight dtype (%s). Convert input: "
                 "input.to(%s), or convert model: model.to(%s)" % (input.dtype, w.dtype, w.dtype,
@@ -499,7 +504,7 @@ class RNNCellBase(Module):
             if h.size(1) != self.hidden_size:
                 raise RuntimeError("hidden%d has inconsistent hidden_size: got %d, expected %d"
                                    % (i, h.size(1), self.hidden_size))
-        if input.dtype != w_ih.dtype:
+        if input.dtype != w_ih.dtype and not _autocast_on():
             raise RuntimeError("mat1 and mat2 must have the same dtype, but got %s and %s"
                                % (_type_title(input.dtype), _type_title(w_ih.dtype)))
         c = states[1] if len(states) > 1 else None
