@@ -48,6 +48,8 @@ _ILIMITS = {"bool": (0, 1), "uint8": (0, 255), "int8": (-128, 127), "int16": (-3
             "uint16": (0, 65535), "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 63 - 1)}
 
 _TWO_PI = 2.0 * math.pi
+# elements per pass of the bernoulli sampler (its temporaries stay in cache)
+_BERNOULLI_CHUNK = 1 << 16
 
 
 def _name(dtype_name):
@@ -616,13 +618,48 @@ class Generator:
 
     # -- bernoulli / exponential / geometric / cauchy --------------------------------------------
 
-    def bernoulli_scalar(self, n, p, dtype_name):
+    def bernoulli_scalar(self, n, p, dtype_name, out=None, scale=None):
+        """n draws of bernoulli(p) (uniform53 < p, one 64-bit draw each) in the
+        dtype's storage type. `out`: a contiguous 1-D array of that type to fill
+        (returned). `scale`: write mask * scale instead of the mask (dropout's
+        noise in one pass; scale is a value of the storage type)."""
         name = _name(dtype_name)
         p = float(p)
         if not 0 <= p <= 1:
             raise RuntimeError("bernoulli_ expects p to be in [0, 1], but got p=%s" % p)
         n = int(n)
-        return _from_bool(self._uniform53(n) < p, name)
+        if out is None:
+            out = np.empty(n, dtype=_NP[name])
+        if n <= 0:
+            return out
+        # u = v * 2**-53 with v = (hi & (2**21 - 1)) * 2**32 + lo, the 53-bit integer of a
+        # 64-bit draw (hi first). u < p  <=>  v < p * 2**53 (exact: a power-of-two
+        # scaling)  <=>  v < V = ceil(p * 2**53), decided on the 32-bit words:
+        # hi21 < Vh, or hi21 == Vh and lo < Vl (rare: about one draw in 2**21).
+        V = math.ceil(p * 9007199254740992.0)
+        Vh, Vl = np.uint64(V >> 32), np.uint64(V & 0xFFFFFFFF)
+        mask21 = np.uint64(0x1FFFFF)
+        mt = self._engine()
+        chunk = min(n, _BERNOULLI_CHUNK)
+        key = np.empty(chunk, np.uint64)
+        bits = np.empty(chunk, np.bool_)
+        for i in range(0, n, chunk):
+            m = min(chunk, n - i)
+            raw = mt.random_raw(2 * m)
+            k = key[:m]
+            b = bits[:m]
+            np.bitwise_and(raw[0::2], mask21, out=k)
+            np.less(k, Vh, out=b)
+            if Vl:
+                eq = np.flatnonzero(k == Vh)
+                if eq.size:
+                    b[eq] = raw[1::2][eq] < Vl
+            if scale is None:
+                np.copyto(out[i:i + m], b, casting="unsafe")
+            else:
+                np.multiply(b, scale, out=out[i:i + m], casting="unsafe")
+        self._exhausted_next = _N
+        return out
 
     def bernoulli_tensor(self, probs, dtype_name, probs_dtype_name):
         name = _name(dtype_name)

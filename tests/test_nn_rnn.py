@@ -254,6 +254,22 @@ def test_long_sequence_gradients():
     run_and_compare(tm, em, arr(4, 60, 8), None, True, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("columns", [1, 5, 7])
+def test_lstm_input_projection_in_slices(monkeypatch, columns):
+    """The LSTM projects its inputs a few steps at a time (rnn_ops._PROJ_COLUMNS
+    rows per slice): slices of one step, of several, and slices cut inside a
+    packed batch, in both directions."""
+    from ember.nn._functional import rnn_ops
+    monkeypatch.setattr(rnn_ops, "_PROJ_COLUMNS", columns)
+    tm, em = make("LSTM", 4, 5, num_layers=2, bidirectional=True)
+    x = arr(7, 3, 4)
+    run_and_compare(tm, em, x, None, True)
+    run_and_compare(tm, em, x, (arr(4, 3, 5), arr(4, 3, 5)), True,
+                    packed=([7, 4, 2], True, False))
+    tm, em = make("LSTM", 4, 5, proj_size=2, bidirectional=True)
+    run_and_compare(tm, em, x, None, True, packed=([3, 7, 5], False, False))
+
+
 # ------------------------------------------------------------------ cells
 CELLS = [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}), ("LSTMCell", {}),
          ("GRUCell", {})]

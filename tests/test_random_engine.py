@@ -381,6 +381,43 @@ def test_bernoulli_scalar(dt):
     assert_state(g)
 
 
+def test_bernoulli_scalar_long_and_dropout_probabilities():
+    # more draws than one pass of the sampler (_BERNOULLI_CHUNK), and the keep
+    # probabilities of the usual dropout rates
+    g = pair(11)
+    n = 3 * R._BERNOULLI_CHUNK + 1234
+    for p in (0.9, 0.5, 0.8, 1e-300, 0.7 + 1e-12):
+        assert_same(g.bernoulli_scalar(n, p, "float32"),
+                    tnp(torch.empty(n, dtype=torch.float32).bernoulli_(p)))
+    assert_state(g)
+
+
+def test_bernoulli_scalar_threshold_ties():
+    # p placed exactly at one draw's 53-bit value (and one above it): the
+    # decision then rests on the draw's low 32-bit word
+    seed = 12
+    g0 = R.Generator().manual_seed(seed)
+    raw = g0._engine().random_raw(2 * 50)
+    v = ((raw[0::2] & np.uint64(0x1FFFFF)) << np.uint64(32)) | raw[1::2]
+    for j in (3, 17):
+        for V in (int(v[j]), int(v[j]) + 1, int(v[j]) - 1):
+            p = V / 9007199254740992.0
+            g = pair(seed)
+            ours = g.bernoulli_scalar(50, p, "float64")
+            assert_same(ours, tnp(torch.empty(50, dtype=torch.float64).bernoulli_(p)))
+            assert ours[j] == (1.0 if V > int(v[j]) else 0.0)
+
+
+def test_bernoulli_scalar_out_and_scale():
+    g = pair(13)
+    out = np.full(1000, 7.0, np.float32)
+    res = g.bernoulli_scalar(1000, 0.9, "float32", out=out, scale=np.float32(1) / np.float32(0.9))
+    assert res is out
+    ref = torch.empty(1000).bernoulli_(0.9).div_(0.9)
+    assert_same(out, tnp(ref))
+    assert_state(g)
+
+
 @pytest.mark.parametrize("pdt", FLOATS)
 def test_bernoulli_tensor(pdt):
     g = pair(6)
@@ -497,3 +534,44 @@ def _timed(fn):
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
+
+
+def test_tensor_bernoulli_in_memory_order_for_any_layout():
+    """Tensor.bernoulli_ (the dropout mask) fills dense tensors of any axis order
+    straight in memory order, and strided ones through the general path, with
+    PyTorch's draws."""
+    import ember
+    cases = [((3, 4, 5), (1, 0, 2)), ((6, 7), (1, 0)), ((2, 3, 4, 5), (0, 2, 1, 3)),
+             ((5,), (0,)), ((4, 6), (0, 1))]
+    for dt in ("float32", "float64"):
+        for shape, perm in cases:
+            torch.manual_seed(1)
+            ember.manual_seed(1)
+            t = torch.empty(shape, dtype=tdt(dt)).permute(*perm).bernoulli_(0.7)
+            e = ember.empty(shape, dtype=getattr(ember, dt)).permute(*perm).bernoulli_(0.7)
+            assert_same(np.asarray(e.numpy()), t.numpy())
+            t2 = torch.empty(10, 8, dtype=tdt(dt))[:, ::2].bernoulli_(0.3)
+            e2 = ember.empty(10, 8, dtype=getattr(ember, dt))[:, ::2].bernoulli_(0.3)
+            assert_same(np.asarray(e2.numpy()), t2.numpy())
+            assert torch.rand(1).item() == ember.rand(1).item()
+
+
+def test_dropout_noise_is_bernoulli_div():
+    """ember._ops.random.dropout_noise_: PyTorch's noise.bernoulli_(1 - p).div_(1 - p)
+    to the bit, for dense tensors of any axis order; other tensors are refused."""
+    import ember
+    from ember._ops.random import dropout_noise_
+    for dt in ("float32", "float64"):
+        for p in (0.1, 0.5, 0.3):
+            for shape, perm in (((7, 9), (0, 1)), ((3, 4, 5), (2, 0, 1))):
+                torch.manual_seed(2)
+                ember.manual_seed(2)
+                t = torch.empty(shape, dtype=tdt(dt)).permute(*perm)
+                t.bernoulli_(1 - p).div_(1 - p)
+                e = ember.empty(shape, dtype=getattr(ember, dt)).permute(*perm)
+                assert dropout_noise_(e, p)
+                assert_same(np.asarray(e.numpy()), t.numpy())
+                assert torch.rand(1).item() == ember.rand(1).item()
+    assert not dropout_noise_(ember.empty(4, dtype=ember.float16), 0.5)
+    assert not dropout_noise_(ember.empty(10, 8)[:, ::2], 0.5)
+    assert not dropout_noise_(ember.empty(4), 0.0)

@@ -245,7 +245,41 @@ def bernoulli_(self, p=0.5, *, generator=None):
                                                            d.name, p._dtype.name))
     if not 0 <= p <= 1:
         raise RuntimeError("bernoulli_ expects p to be in [0, 1], but got p=%s" % p)
+    a = self._data
+    if type(a) is np.ndarray and a.flags.writeable:
+        # straight into the tensor's memory when it is dense (any axis order):
+        # the draws land in memory order, as _fill puts them
+        if not a.flags.c_contiguous:
+            perm, _ = _memory_order(a)
+            a = np.transpose(a, perm)
+        if a.flags.c_contiguous:
+            g.bernoulli_scalar(a.size, float(p), d.name, out=a.reshape(-1))
+            self._version_counter.value += 1
+            return self
     return _fill(self, lambda n, c: g.bernoulli_scalar(n, float(p), d.name))
+
+
+def dropout_noise_(noise, p, generator=None):
+    """Fill `noise` with dropout's multiplier: bernoulli(1 - p) draws divided by
+    1 - p, i.e. PyTorch's `noise.bernoulli_(1 - p).div_(1 - p)` to the bit, in one
+    pass. Only for dense float32/float64 CPU tensors (any axis order); returns
+    False, leaving `noise` untouched, for anything else (the caller then takes
+    the two-step path)."""
+    d = noise._dtype
+    a = noise._data
+    if (d is not D.float32 and d is not D.float64) or type(a) is not np.ndarray \
+            or not a.flags.writeable or not 0 < p < 1:
+        return False
+    if not a.flags.c_contiguous:
+        perm, _ = _memory_order(a)
+        a = np.transpose(a, perm)
+        if not a.flags.c_contiguous:
+            return False
+    t = a.dtype.type
+    _gen(generator).bernoulli_scalar(a.size, 1 - p, d.name, out=a.reshape(-1),
+                                     scale=t(1) / t(1 - p))
+    noise._version_counter.value += 1
+    return True
 
 
 def exponential_(self, lambd=1.0, *, generator=None):

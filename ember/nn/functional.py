@@ -691,6 +691,10 @@ def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
     else:
         # same memory layout as input, so the mask's draws land in the same order as PyTorch's
         noise = empty_like(input)
+    if not alpha and not feature:
+        from .._ops.random import dropout_noise_
+        if dropout_noise_(noise, p):  # bernoulli_(1 - p).div_(1 - p) in one pass, bit-exact
+            return input.mul_(noise) if inplace else input * noise
     noise.bernoulli_(1 - p)
     if alpha:
         a = 1.0 / _math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))

@@ -417,6 +417,9 @@ def _dropout_noise(shape, p, dtype, device=None):
         return C.zeros(shape, dtype=dtype if dtype is not D.float16 else D.float32,
                        device=device)._data
     noise = C.empty(shape, dtype=dtype, device=device)
+    from ..._ops.random import dropout_noise_
+    if dropout_noise_(noise, p):     # PyTorch's bernoulli_(1 - p).div_(1 - p), one pass
+        return noise._data
     noise.bernoulli_(1 - p)
     a = noise._data
     if dtype is D.float16 or dtype is D.bfloat16:
@@ -437,6 +440,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                             "Tensor, not %s" % (name, ("query", "key", "value").index(name) + 1,
                                                 type(t).__name__))
     dq, dk, dv = query._dtype, key._dtype, value._dtype
+    if not (dq is dk and dk is dv):   # autocast casts before the checks, as PyTorch
+        from ...amp.autocast_mode import cast_inputs
+        query, key, value = cast_inputs(_Attention, query, key, value)
+        dq, dk, dv = query._dtype, key._dtype, value._dtype
     if not (dq is dk and dk is dv):
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got "
                            "query.dtype: %s key.dtype: %s and value.dtype: %s instead."

@@ -21,7 +21,10 @@ Sigmoids are computed as 0.5*tanh(x/2) + 0.5 on pre-activations whose
 weights were scaled by 0.5 (exact in floating point), so all gates of a step
 go through one tanh. The LSTM works internally in the gate order (o, i, f, g):
 the sigmoid gates are contiguous, and so are the gates whose gradient is a
-multiple of dc.
+multiple of dc. The LSTM (the guide's recurrent layer, so the one tuned for
+speed) also runs transposed, features by batch, so that each step's product
+is W_hh @ h^T with the large matrix on the left (see "LSTM, transposed
+layout" below); GRU and plain RNN keep the (N, features) layout.
 
 Double backward through these ops raises a RuntimeError (first-order
 gradients match PyTorch's).
@@ -152,57 +155,7 @@ def _dir_forward(mode, X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, 
     dt = X.dtype
     st = {"X": X, "h0": h0, "reverse": reverse, "w_hr": w_hr, "OUT": OUT}
     if mode == "LSTM":
-        H = w_ih.shape[0] // 4
-        perm = _lstm_perm(H)
-        Wih = w_ih[perm]
-        Whh = w_hh[perm]
-        scale = np.ones((4 * H, 1), dt)
-        scale[:3 * H] = 0.5
-        ACT = X @ (Wih * scale).T
-        if b_ih is not None:
-            ACT += (b_ih + b_hh)[perm] * scale[:, 0]
-        WhhT = (Whh * scale).T
-        C = np.empty((N, H), dt)
-        HR = np.empty((N, H), dt) if w_hr is not None else None
-        WhrT = w_hr.T if w_hr is not None else None
-        tmp = np.empty((B, 4 * H), dt)
-        tmp2 = np.empty((B, H), dt)
-        tcb = np.empty((B, H), dt)
-        H3 = 3 * H
-        hp = cp = None
-        for t in order:
-            s, b = steps[t]
-            e = s + b
-            if hp is None:
-                hp, cp = h0[:b], c0[:b]
-            elif hp.shape[0] != b:
-                hp, cp = _grow(hp, h0, b), _grow(cp, c0, b)
-            G = ACT[s:e]
-            gh = tmp[:b]
-            np.matmul(hp, WhhT, out=gh)
-            G += gh
-            np.tanh(G, out=G)
-            S = G[:, :H3]
-            S *= 0.5
-            S += 0.5
-            c = C[s:e]
-            np.multiply(G[:, 2 * H:H3], cp, out=c)
-            ig = tmp2[:b]
-            np.multiply(G[:, H:2 * H], G[:, H3:], out=ig)
-            c += ig
-            h = OUT[s:e]
-            if HR is not None:
-                hr = HR[s:e]
-                np.tanh(c, out=hr)
-                hr *= G[:, :H]
-                np.matmul(hr, WhrT, out=h)
-            else:
-                tc = tcb[:b]
-                np.tanh(c, out=tc)
-                np.multiply(G[:, :H], tc, out=h)
-            hp, cp = h, c
-        st.update(ACT=ACT, C=C, HR=HR, Wih=Wih, Whh=Whh, c0=c0, perm=perm)
-        return _final_state(sched, OUT, reverse), _final_state(sched, C, reverse), st
+        return _lstm_forward(X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, OUT, st)
     if mode == "GRU":
         H = w_ih.shape[0] // 3
         scale = np.ones((3 * H, 1), dt)
@@ -281,6 +234,236 @@ def _dir_forward(mode, X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, 
     return _final_state(sched, OUT, reverse), None, st
 
 
+# ------------------------------------------------------------------ LSTM, transposed layout
+# The LSTM runs with features down the rows and the batch across the columns:
+# a step's gates are a (4H, b) block, computed as W_hh (4H, P) @ h^T (P, b).
+# That product keeps the large weight matrix on the left, which BLAS runs up
+# to twice as fast as h (b, P) @ W_hh^T (P, 4H) for the small b of a step.
+# Each step's gates, cell states and tanh(c) are stored as contiguous
+# blocks, one after the other (block t starts at 4H * s_t, resp. H * s_t).
+# The input projection is computed for a few steps at a time, just before
+# they run, so that it is still in cache when they add it. The backward's
+# gate gradients D form one (4H, N) matrix, a step being the columns
+# s_t:s_t+b_t, so that the weight gradients are single matrix products over
+# all steps.
+
+# A spare (4H, N) work matrix (the backward's gate gradients), kept between
+# calls: it is dropped at the end of each call and has the same shape for
+# every layer of a network, so reusing the memory spares the page faults of a
+# fresh multi-MB allocation.
+_SPARE = {}
+_SPARE_MAX_BYTES = 64 << 20
+# columns (rows of all steps) of one slice of the LSTM's input projection
+_PROJ_COLUMNS = 320
+
+
+def _work(shape, dt):
+    a = _SPARE.pop((shape, dt), None)
+    return np.empty(shape, dt) if a is None else a
+
+
+def _give_back(a):
+    if len(_SPARE) < 4 and a.nbytes <= _SPARE_MAX_BYTES:
+        _SPARE[(a.shape, a.dtype)] = a
+
+
+def _block(buf, rows, s, e):
+    """Step block (rows, e - s) of a flat per-step buffer."""
+    return buf[rows * s:rows * e].reshape(rows, e - s)
+
+
+def _lstm_forward(X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, OUT, st):
+    """One LSTM direction over the packed input X (N, I), writing its hidden
+    states into OUT (N, P); returns (h_n, c_n, st) with the state backward needs."""
+    N, B = sched.N, sched.B
+    steps = sched.steps
+    order = range(sched.T - 1, -1, -1) if reverse else range(sched.T)
+    dt = X.dtype
+    H = w_ih.shape[0] // 4
+    P = w_hh.shape[1]
+    H3 = 3 * H
+    perm = _lstm_perm(H)
+    Wih = w_ih[perm]
+    Whh = w_hh[perm]
+    scale = np.ones((4 * H, 1), dt)
+    scale[:H3] = 0.5
+    WihS = Wih * scale
+    bias = ((b_ih + b_hh)[perm] * scale[:, 0])[:, None] if b_ih is not None else None
+    XT = X.T
+    # the input projection, a few steps at a time just before they run (kept in cache)
+    k_steps = max(1, _PROJ_COLUMNS // B)
+    A_buf = np.empty(4 * H * min(k_steps * B, N), dt)
+    A = None
+    a0 = 0
+    WhhS = Whh * scale
+    GT = np.empty(4 * H * N, dt)
+    C = np.empty(H * N, dt)
+    TC = np.empty(H * N, dt)
+    HR = np.empty((H, N), dt) if w_hr is not None else None
+    ig_buf = np.empty(H * B, dt)
+    h_bufs = (np.empty(P * B, dt), np.empty(P * B, dt))
+    h0T = h0.T
+    c0T = c0.T
+    hp = cp = None
+    k = 0
+    for i, t in enumerate(order):
+        s, b = steps[t]
+        e = s + b
+        if i % k_steps == 0:         # project the inputs of the next k_steps steps
+            t2 = order[min(i + k_steps, len(order)) - 1]
+            lo, hi = (t, t2) if t <= t2 else (t2, t)
+            a0 = steps[lo][0]
+            a1 = steps[hi][0] + steps[hi][1]
+            A = A_buf[:4 * H * (a1 - a0)].reshape(4 * H, a1 - a0)
+            np.matmul(WihS, XT[:, a0:a1], out=A)
+            if bias is not None:
+                A += bias
+        if hp is None:
+            hp, cp = h0T[:, :b], c0T[:, :b]
+        elif hp.shape[1] != b:
+            hp, cp = _grow_cols(hp, h0T, b), _grow_cols(cp, c0T, b)
+        G = _block(GT, 4 * H, s, e)
+        np.matmul(WhhS, hp, out=G)
+        G += A[:, s - a0:e - a0]
+        np.tanh(G, out=G)
+        S = G[:H3]
+        S *= 0.5
+        S += 0.5
+        c = _block(C, H, s, e)
+        np.multiply(G[2 * H:H3], cp, out=c)
+        ig = ig_buf[:H * b].reshape(H, b)
+        np.multiply(G[H:2 * H], G[H3:], out=ig)
+        c += ig
+        tc = _block(TC, H, s, e)
+        np.tanh(c, out=tc)
+        h = h_bufs[k][:P * b].reshape(P, b)
+        k ^= 1
+        if HR is not None:
+            hr = HR[:, s:e]
+            np.multiply(G[:H], tc, out=hr)
+            np.matmul(w_hr, hr, out=h)
+        else:
+            np.multiply(G[:H], tc, out=h)
+        np.copyto(OUT[s:e], h.T)
+        hp, cp = h, c
+    st.update(GT=GT, C=C, TC=TC, HR=HR, Wih=Wih, Whh=Whh, c0=c0, perm=perm, H=H)
+    return _final_state(sched, OUT, reverse), _final_cell(sched, C, H, reverse), st
+
+
+def _grow_cols(hp, h0T, b):
+    """The previous state (features, b): fewer columns (forward) or more from h0 (reverse)."""
+    n = hp.shape[1]
+    if n > b:
+        return hp[:, :b]
+    return np.concatenate([hp, h0T[:, n:b]], axis=1)
+
+
+def _final_cell(sched, C, H, reverse):
+    """The final cell states (B, H) from the per-step blocks."""
+    steps = sched.steps
+    if reverse:
+        s, b = steps[0]
+        return _block(C, H, s, s + b).T
+    if sched.uniform:
+        s, b = steps[-1]
+        return _block(C, H, s, s + b).T
+    out = np.empty((sched.B, H), C.dtype)
+    for t, (s, b) in enumerate(steps):
+        nb = steps[t + 1][1] if t + 1 < len(steps) else 0
+        if nb < b:   # sequences nb..b-1 end at step t
+            out[nb:b] = _block(C, H, s, s + b)[:, nb:b].T
+    return out
+
+
+def _lstm_backward(st, sched, dOUT, dhn, dcn, need_x, need_w):
+    """Back-propagation through time for one LSTM direction (see _dir_backward).
+
+    Per step, with the saved activations [o, i, f, g], c and tanh(c):
+      dc += dh' * o * (1 - tanh(c)^2)
+      d[o, i, f] = sigmoid' * [dh' * tanh(c), dc * g, dc * c_prev],  d[g] = dc * i * (1 - g^2)
+      dc_prev = dc * f,  dh_prev = W_hh^T @ d."""
+    X, h0, reverse, OUT = st["X"], st["h0"], st["reverse"], st["OUT"]
+    GT, C, TC, HR, Wih, Whh = st["GT"], st["C"], st["TC"], st["HR"], st["Wih"], st["Whh"]
+    w_hr, c0, perm, H = st["w_hr"], st["c0"], st["perm"], st["H"]
+    N, B = sched.N, sched.B
+    steps = sched.steps
+    T = sched.T
+    order = range(T) if reverse else range(T - 1, -1, -1)
+    dt = OUT.dtype
+    P = OUT.shape[1]
+    H2, H3, H4 = 2 * H, 3 * H, 4 * H
+    WhhT = np.ascontiguousarray(Whh.T)                   # (P, 4H)
+    whrT = w_hr.T if w_hr is not None else None
+    D = _work((H4, N), dt)                               # gate gradients, step t = columns s:e
+    DH = np.empty((P, N), dt) if w_hr is not None else None
+    dh = np.array(dhn.T, dtype=dt, order="C")            # (P, B)
+    dc = np.array(dcn.T, dtype=dt, order="C")            # (H, B)
+    dht_buf = np.empty(P * B, dt)
+    dhr_buf = np.empty(H * B, dt) if w_hr is not None else None
+    u_buf = np.empty(H * B, dt)
+    sd_buf = np.empty(H3 * B, dt)
+    c0T = c0.T
+    for t in order:
+        s, b = steps[t]
+        e = s + b
+        dht = dht_buf[:P * b].reshape(P, b)
+        np.add(dOUT[s:e].T, dh[:, :b], out=dht)
+        if DH is not None:
+            DH[:, s:e] = dht
+            dhr = dhr_buf[:H * b].reshape(H, b)
+            np.matmul(whrT, dht, out=dhr)
+        else:
+            dhr = dht
+        G = _block(GT, H4, s, e)
+        tc = _block(TC, H, s, e)
+        # the state this step started from
+        tp = t + 1 if reverse else t - 1
+        if 0 <= tp < T:
+            sp, bp = steps[tp]
+            cprev = _block(C, H, sp, sp + bp)
+            if bp > b:
+                cprev = cprev[:, :b]
+            elif bp < b:
+                cprev = np.concatenate([cprev, c0T[:, bp:b]], axis=1)
+        else:
+            cprev = c0T[:, :b]
+        dct = dc[:, :b]
+        u = u_buf[:H * b].reshape(H, b)
+        # dc += dh' * o * (1 - tanh(c)^2)
+        np.multiply(tc, tc, out=u)
+        np.subtract(1, u, out=u)
+        u *= G[:H]
+        u *= dhr
+        dct += u
+        # sigmoid derivatives of o, i, f
+        sd = sd_buf[:H3 * b].reshape(H3, b)
+        np.subtract(1, G[:H3], out=sd)
+        sd *= G[:H3]
+        Dt = D[:, s:e]
+        np.multiply(tc, dhr, out=Dt[:H])                 # o: dh' * tanh(c)
+        np.multiply(G[H3:], dct, out=Dt[H:H2])           # i: dc * g
+        np.multiply(cprev, dct, out=Dt[H2:H3])           # f: dc * c_prev
+        Dt[:H3] *= sd
+        np.multiply(G[H3:], G[H3:], out=u)               # g: dc * i * (1 - g^2)
+        np.subtract(1, u, out=u)
+        u *= G[H:H2]
+        np.multiply(u, dct, out=Dt[H3:])
+        dct *= G[H2:H3]
+        np.matmul(WhhT, Dt, out=dh[:, :b])
+    dX = np.matmul(D.T, Wih) if need_x else None
+    res_w = None
+    if need_w:
+        inv = np.empty_like(perm)
+        inv[perm] = np.arange(perm.shape[0])
+        dw_ih = np.matmul(D, X)[inv]
+        dw_hh = _prev_matmul(D, _prev_pieces(sched, OUT, h0, reverse))[inv]
+        db = D.sum(1)[inv]
+        dw_hr = np.matmul(DH, HR.T) if DH is not None else None
+        res_w = (dw_ih, dw_hh, db, db.copy(), dw_hr)
+    _give_back(D)
+    return dX, dh.T, dc.T, res_w
+
+
 # ------------------------------------------------------------------ one direction, backward
 def _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, need_w):
     """Back-propagation through time for one direction.
@@ -292,69 +475,11 @@ def _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, need_w):
     steps = sched.steps
     order = range(sched.T) if reverse else range(sched.T - 1, -1, -1)
     dt = OUT.dtype
+    if mode == "LSTM":
+        return _lstm_backward(st, sched, dOUT, dhn, dcn, need_x, need_w)
     prev = _prev_pieces(sched, OUT, h0, reverse)
     dh = np.array(dhn, dtype=dt, copy=True)
     res_w = None
-    if mode == "LSTM":
-        ACT, C, HR, Wih, Whh = st["ACT"], st["C"], st["HR"], st["Wih"], st["Whh"]
-        w_hr, c0, perm = st["w_hr"], st["c0"], st["perm"]
-        H = C.shape[1]
-        P = OUT.shape[1]
-        # dG = factor * M, M = [sig'(o) tanh(c), sig'(i) g, sig'(f) c_prev, (1 - g^2) i],
-        # factor dh' for o, dc for (i, f, g); M becomes dG in place.
-        M = np.subtract(1, ACT)
-        M *= ACT
-        M3 = M.reshape(N, 4, H)
-        A3 = ACT.reshape(N, 4, H)
-        g = A3[:, 3]
-        Mg = M3[:, 3]
-        np.multiply(g, g, out=Mg)
-        np.subtract(1, Mg, out=Mg)
-        Mg *= A3[:, 1]
-        M3[:, 1] *= g
-        for sl, cp in _prev_pieces(sched, C, c0, reverse):
-            M3[sl, 2] *= cp
-        K = np.tanh(C)
-        M3[:, 0] *= K
-        K *= K
-        np.subtract(1, K, out=K)
-        K *= A3[:, 0]                    # dc += dh' * o * (1 - tanh(c)^2)
-        F = A3[:, 2]
-        dc = np.array(dcn, dtype=dt, copy=True)
-        tmp = np.empty((B, H), dt)
-        dht_buf = np.empty((B, P), dt)
-        DH = np.empty((N, P), dt) if w_hr is not None else None
-        for t in order:
-            s, b = steps[t]
-            e = s + b
-            if DH is not None:
-                dht = DH[s:e]
-                np.add(dOUT[s:e], dh[:b], out=dht)
-                dhr = dht @ w_hr
-            else:
-                dhr = dht_buf[:b]
-                np.add(dOUT[s:e], dh[:b], out=dhr)
-            dct = dc[:b]
-            np.multiply(dhr, K[s:e], out=tmp[:b])
-            dct += tmp[:b]
-            M3[s:e, 0] *= dhr
-            M3[s:e, 1:] *= dct[:, None, :]
-            dct *= F[s:e]
-            np.matmul(M[s:e], Whh, out=dh[:b])
-        dG = M
-        dX = dG @ Wih if need_x else None
-        if need_w:
-            dW = dG.T
-            inv = np.empty_like(perm)
-            inv[perm] = np.arange(perm.shape[0])
-            dw_ih = (dW @ X)[inv]
-            dw_hh = _prev_matmul(dW, prev)[inv]
-            db = dG.sum(0)[inv]
-            dw_hr = None
-            if DH is not None:
-                dw_hr = DH.T @ HR
-            res_w = (dw_ih, dw_hh, db, db.copy(), dw_hr)
-        return dX, dh, dc, res_w
     if mode == "GRU":
         ACT, GHN, Wih, Whh = st["ACT"], st["GHN"], st["Wih"], st["Whh"]
         H = GHN.shape[1]
@@ -540,12 +665,15 @@ class RNNLayer(Op):
             dhn = ghn[d] if ghn is not None else np.zeros((sched.B, P), dt)
             dcn = None
             if mode == "LSTM":
-                dcn = gcn[d] if gcn is not None else np.zeros((sched.B, st["C"].shape[1]), dt)
+                dcn = gcn[d] if gcn is not None else np.zeros((sched.B, st["H"]), dt)
             base = 3 + d * _NW
             need_w = any(meta[base + k] is not None for k in range(_NW))
             dx, dh0, dc0, dws = _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, need_w)
             if dx is not None:
-                dX = dx if dX is None else dX + dx
+                if dX is None:
+                    dX = dx
+                else:
+                    dX += dx
             dh0s.append(dh0)
             dc0s.append(dc0)
             if dws is not None:
@@ -599,7 +727,8 @@ class RNNCellStep(Op):
         dhn = np.zeros_like(OUT)
         dcn = None
         if mode == "LSTM":
-            dcn = _array(grads[1], dt) if grads[1] is not None else np.zeros_like(st["C"])
+            dcn = (_array(grads[1], dt) if grads[1] is not None
+                   else np.zeros((OUT.shape[0], st["H"]), dt))
         need_w = any(m is not None for m in meta[3:])
         dx, dh, dc, dws = _dir_backward(mode, st, sched, dOUT, dhn, dcn, meta[0] is not None,
                                         need_w)
