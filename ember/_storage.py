@@ -106,3 +106,10 @@ def storage_of(t):
     """tensor.untyped_storage() / tensor.storage(): the whole memory behind t."""
     root = root_array(t._data)
     return STORAGE_CLASS_OF[t._dtype](root.reshape(-1) if root.flags.c_contiguous else root.ravel())
+
+
+def untyped_storage_of(t):
+    """tensor.untyped_storage(): the bytes of the whole memory behind t."""
+    root = root_array(t._data)
+    flat = root.reshape(-1) if root.flags.c_contiguous else root.ravel()
+    return UntypedStorage(flat.view(np.uint8))

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _creation as C
 from . import _dtype as D
+from . import _storage
 from ._device import CPU, as_device
 from ._dispatch import Op, apply, apply_inplace
 from ._ops import pointwise as P
@@ -349,8 +350,8 @@ _bind("equal", equal)
 _bind("allclose", allclose)
 _bind("isclose", isclose)
 _bind("is_set_to", lambda self, other: self._data is other._data)
-_bind("untyped_storage", lambda self: __import__("ember")._storage.storage_of(self))
-_bind("storage", lambda self: __import__("ember")._storage.storage_of(self))
+_bind("untyped_storage", lambda self: _storage.untyped_storage_of(self))
+_bind("storage", lambda self: _storage.storage_of(self))
 _bind("pin_memory", lambda self, device=None: self)
 _bind("is_pinned", lambda self, device=None: False)
 _bind("share_memory_", lambda self: self)

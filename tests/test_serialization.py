@@ -174,3 +174,13 @@ def test_whole_module_round_trip(tmp_path):
     assert back(x).tolist() == model(x).tolist()
     theirs = torch.load(path, weights_only=False)
     np.testing.assert_allclose(theirs(torch.tensor(X)).detach().numpy(), model(x).detach().numpy(), rtol=1e-6)
+
+
+def test_storage_accessors_match_pytorch():
+    e = ember.arange(6.0).reshape(2, 3)
+    t = torch.arange(6.0).reshape(2, 3)
+    assert e.untyped_storage().nbytes() == t.untyped_storage().nbytes()
+    assert (e[:, 1].untyped_storage().data_ptr() == e.untyped_storage().data_ptr()) == \
+        (t[:, 1].untyped_storage().data_ptr() == t.untyped_storage().data_ptr())
+    assert e.storage().size() == t.storage().size()
+    assert e.storage().tolist() == t.storage().tolist()

@@ -19,7 +19,6 @@ results).
   (autograd.grad and backward(inputs=...) work, keyword arguments too).
 """
 import contextlib
-import sys
 import warnings
 
 from .. import _dispatch
