@@ -87,7 +87,7 @@ class Node:
                     "%d; expected version %d instead. Hint: enable anomaly detection to find the "
                     "operation that failed to compute its gradient, with "
                     "torch.autograd.set_detect_anomaly(True)." % (
-                        _legacy_type_name(t._dtype), list(t.shape), t._output_nr,
+                        D.TITLE[t._dtype.name], list(t.shape), t._output_nr,
                         t._grad_fn.name() if t._grad_fn is not None else "None",
                         t._version_counter.value, version))
             out.append(t)
@@ -109,12 +109,6 @@ class AccumulateGrad(Node):
 
     def name(self):
         return "torch::autograd::AccumulateGrad"
-
-
-def _legacy_type_name(dt):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[dt.name]
 
 
 class Op:
@@ -375,7 +369,7 @@ def apply_inplace(op, target, *others, **params):
     result = apply(op, source, *others, **params)
     if result._dtype is not target._dtype and not D.can_cast(result._dtype, target._dtype):
         raise RuntimeError("result type %s can't be cast to the desired output type %s" % (
-            _type_title(result._dtype), _type_title(target._dtype)))
+            D.TITLE[result._dtype.name], D.TITLE[target._dtype.name]))
     write_into(target, result._data)
     if recording:
         node = result._grad_fn
@@ -407,7 +401,7 @@ def _inplace_on_view(op, view, others, params):
     new_value = apply(op, window, *others, **params)
     if new_value._dtype is not view._dtype and not D.can_cast(new_value._dtype, view._dtype):
         raise RuntimeError("result type %s can't be cast to the desired output type %s" % (
-            _type_title(new_value._dtype), _type_title(view._dtype)))
+            D.TITLE[new_value._dtype.name], D.TITLE[view._dtype.name]))
     new_base = apply(CopySlices, old_base, new_value, geometry=geometry)
     write_into(view, new_value._data)
     if new_base._grad_fn is not None:
@@ -437,12 +431,6 @@ def refresh_view(view):
     view._requires_grad = True
     view._grad_fn = fresh._grad_fn
     view._output_nr = 0
-
-
-def _type_title(d):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[d.name]
 
 
 def write_into(target, array):

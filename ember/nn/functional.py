@@ -36,9 +36,7 @@ def _const(array, dtype):
 
 
 def _type_title(d):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[d.name]
+    return _D.TITLE[d.name]
 
 
 def _shape_str(shape):
