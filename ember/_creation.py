@@ -12,21 +12,22 @@ import operator
 import numpy as np
 
 from . import _dtype as D
-from ._device import as_device
+from . import _backends as B
+from ._device import CPU, as_device
 from ._tensor import Tensor
 
 
 def _finish(array, dtype, requires_grad=False, device=None):
-    """Wrap a fresh NumPy array as a tensor of `dtype` on `device`."""
+    """Wrap a fresh array as a tensor of `dtype` on `device` (None: the default device)."""
     if array.dtype != dtype.np:
         array = array.astype(dtype.np)
     if dtype is D.bfloat16:
         array = D.round_bfloat16(array)
+    dev = _target(device)
+    if dev is not CPU or not B.is_host(array):
+        if B.device_of(array) != dev:
+            array = B.to_device_array(array, dev)
     t = Tensor._make(array, dtype)
-    if device is not None:
-        dev = as_device(device)
-        if dev.type != "cpu":
-            t = t.to(dev)
     if requires_grad:
         if dtype.category < D.FLOAT:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
@@ -299,12 +300,19 @@ def _is_int(s):
         return False
 
 
-def _filled(shape, dtype, fill):
-    """A new array of `shape` holding `fill` converted like PyTorch's fill_."""
+def _target(device):
+    """The device a factory puts its tensor on."""
+    return B.get_default_device() if device is None else as_device(device)
+
+
+def _filled(shape, dtype, fill, device=None):
+    """A new array of `shape` holding `fill` converted like PyTorch's fill_,
+    made on `device` (None: the default device)."""
+    xp = np if _target(device) is CPU else B.cupy()
     if isinstance(fill, Tensor):
         fill = fill.item()
     if fill is None or (fill == 0 and not isinstance(fill, complex)):
-        return np.zeros(shape, dtype.np)
+        return xp.zeros(shape, dtype.np)
     if isinstance(fill, complex) and dtype.category < D.COMPLEX:
         raise RuntimeError("value cannot be converted to type %s without overflow" % D._CPP_NAME[dtype.name])
     if dtype.category <= D.INT and not isinstance(fill, bool):
@@ -316,17 +324,17 @@ def _filled(shape, dtype, fill):
                                    % D._CPP_NAME[dtype.name])
             fill = int(fill)
             D.check_scalar(fill, dtype)
-            fill = np.array(fill, dtype=np.int64).astype(dtype.np)  # wraps -1 into uint8 as PyTorch does
+            fill = np.array(fill, dtype=np.int64).astype(dtype.np)[()]  # wraps -1 into uint8 as PyTorch does
     else:
         D.check_scalar(fill, dtype)
-    return np.full(shape, fill, dtype.np)
+    return xp.full(shape, fill, dtype.np)
 
 
 def _factory(shape_args, dtype, fill, device, requires_grad, name="zeros"):
     _check_dtype_arg(dtype, name)
     shape = _size_args(shape_args, name)
     dtype = dtype or D.get_default_dtype()
-    return _finish(_filled(shape, dtype, fill), dtype, requires_grad, device)
+    return _finish(_filled(shape, dtype, fill, device), dtype, requires_grad, device)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
@@ -363,7 +371,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
 
 def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
     dtype = dtype or D.get_default_dtype()
-    return _finish(_filled((), dtype, value), dtype, requires_grad, device)
+    return _finish(_filled((), dtype, value, device), dtype, requires_grad, device)
 
 
 def _like(input, dtype, device, fill, requires_grad, name):
@@ -377,9 +385,9 @@ def _like(input, dtype, device, fill, requires_grad, name):
     if a.ndim > 1 and not a.flags.c_contiguous and type(a) is np.ndarray:
         # PyTorch's preserve_format: a dense permuted layout is kept, others become contiguous
         arr = np.empty_like(a, dtype=dtype.np, order="K")
-        arr[...] = _filled((), dtype, fill)
+        arr[...] = _filled((), dtype, fill, CPU)
     else:
-        arr = _filled(tuple(a.shape), dtype, fill)
+        arr = _filled(tuple(a.shape), dtype, fill, device)
     return _finish(arr, dtype, requires_grad, device)
 
 

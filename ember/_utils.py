@@ -6,6 +6,7 @@ storage, so tensors that shared memory when saved share it again.
 """
 import numpy as np
 
+from ._backends import strided_view
 from . import _dtype as D
 from ._tensor import Tensor
 
@@ -18,7 +19,7 @@ def _view_of(storage, offset, size, stride, dtype):
     if len(size) and any(s == 0 for s in size):
         view = np.zeros(tuple(size), array.dtype)
     else:
-        view = np.lib.stride_tricks.as_strided(array[offset:], tuple(size), tuple(s * item for s in stride))
+        view = strided_view(array[offset:], tuple(size), tuple(s * item for s in stride))
     t = Tensor._make(view, dtype)
     if root is not None and root._data is not view:
         t._base = root

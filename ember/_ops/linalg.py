@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .._backends import strided_view
 from .._dispatch import Op, apply
 from .._tensor import Tensor
 from ._util import as_tensor_arg, wrap_dim
@@ -738,7 +739,7 @@ class EinsumDiagEmbed(Op):
         strides = [0] * len(uniq)
         for k, c in enumerate(term):
             strides[uniq.index(c)] += out.strides[k]
-        view = np.lib.stride_tricks.as_strided(out, x.shape, strides)
+        view = strided_view(out, x.shape, strides)
         view[...] = x
         return out
 

@@ -7,6 +7,7 @@ import operator
 import numpy as np
 
 from .. import _dtype as D
+from .._backends import strided_view
 from .._dispatch import Op, apply
 from .._tensor import Tensor
 from ._util import parse_dims, wrap_dim
@@ -305,7 +306,7 @@ def _broadcast_view(x, shape):
     nd = len(shape) - x.ndim
     strides = [0] * nd + [0 if (s == 1 and n != 1) else st
                           for s, n, st in zip(x.shape, shape[nd:], x.strides)]
-    return np.lib.stride_tricks.as_strided(x, shape, strides)
+    return strided_view(x, shape, strides)
 
 
 def expand(input, *sizes, size=None, implicit=False):
@@ -652,7 +653,7 @@ def _diagonal_view(x, offset, dim1, dim2):
         key = [slice(None)] * x.ndim
         key[dim2 if offset >= 0 else dim1] = slice(builtins_abs(offset), None)
         x = x[tuple(key)]  # starts at the first diagonal element
-    return np.lib.stride_tricks.as_strided(x, shape, strides)
+    return strided_view(x, shape, strides)
 
 
 builtins_abs = abs
@@ -699,7 +700,7 @@ class Unfold(Op):
         n = (x.shape[dim] - size) // step + 1
         shape = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)
         strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
-        return np.lib.stride_tricks.as_strided(x, shape, strides)
+        return strided_view(x, shape, strides)
 
     def backward(ctx, g):
         p = ctx.params

@@ -4,6 +4,7 @@ writing one back (AsStridedScatter). Geometry is (shape, strides, offset)
 in elements over the tensor's contiguous memory."""
 import numpy as np
 
+from .._backends import strided_view
 from .._dispatch import Op, apply
 
 
@@ -12,7 +13,7 @@ def _window(a, geometry):
     shape, strides, offset = geometry
     flat = a.reshape(-1)
     item = a.itemsize
-    return np.lib.stride_tricks.as_strided(flat[offset:], shape, tuple(s * item for s in strides))
+    return strided_view(flat[offset:], shape, tuple(s * item for s in strides))
 
 
 class AsStrided(Op):

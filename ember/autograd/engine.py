@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 
+from .._backends import default_device, device_of
 from .. import _dispatch, _dtype as D
 from .._dispatch import AccumulateGrad, grad_accumulator
 from ..utils.hooks import add_hook
@@ -312,6 +313,19 @@ def _run_node(node, grads, capture, results, accumulate_leaves, accumulate, crea
     if node.released:
         node.saved_tensors  # raises the "backward through the graph a second time" error
 
+    on_host = True
+    for g in grads.values():
+        if g is not None and type(g._data) is not np.ndarray:
+            on_host = False
+            break
+    if on_host:
+        return _call_backward(node, grads)
+    # a formula that builds helper tensors builds them beside its gradients
+    with default_device(device_of(g._data)):
+        return _call_backward(node, grads)
+
+
+def _call_backward(node, grads):
     outs = []
     for i, meta in enumerate(node.out_meta):
         g = grads.get(i)
@@ -340,7 +354,7 @@ def _run_node(node, grads, capture, results, accumulate_leaves, accumulate, crea
             g = _sum_to(g, shape)
         if g._dtype is not dtype:
             g = g.to(dtype)
-        if anomaly.enabled and anomaly.check_nan and bool(np.isnan(np.asarray(g._data)).any()):
+        if anomaly.enabled and anomaly.check_nan and bool(np.isnan(g._data).any()):
             raise RuntimeError("Function '%s' returned nan values in its %dth output."
                                % (node.name(), len(result)))
         result.append(g)

@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from ... import _dtype as D
+from ..._backends import xp as _xp
 from ..._dispatch import Op, apply
 from ..._grad_mode import state as _grad_state
 from ..._tensor import Tensor
@@ -94,14 +95,6 @@ def _group_mask(m, ndim, g):
     if m.shape[-3] == 1:
         return m[..., None, :, :]
     return _group(m, g)
-
-
-def _xp(a):
-    """The array module of `a` (NumPy, or CuPy for CUDA tensors)."""
-    if type(a) is np.ndarray:
-        return np
-    import cupy
-    return cupy
 
 
 def _causal_excluded(L, S, like):

@@ -30,16 +30,11 @@ a GEMM into columns and col2im (one strided add per kernel offset).
 import numpy as np
 from numpy.lib.stride_tricks import as_strided as _np_as_strided
 
+from ..._backends import strided_view, xp as _xp
+
 # The batch is processed in chunks whose im2col matrix stays about this
 # size, so that it is written and read back by the GEMM while in cache.
 _CHUNK_BYTES = 2 ** 20
-
-
-def _xp(a):
-    if type(a) is np.ndarray:
-        return np
-    import cupy
-    return cupy
 
 
 def _as_strided(a, shape, strides, writeable=False):
@@ -51,8 +46,7 @@ def _as_strided(a, shape, strides, writeable=False):
             v.flags.writeable = False
             return v
         return _np_as_strided(a, shape, strides, writeable=writeable)
-    import cupy
-    return cupy.lib.stride_tricks.as_strided(a, shape, strides)
+    return strided_view(a, shape, strides)
 
 
 def _prod(t):

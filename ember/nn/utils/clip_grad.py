@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from ... import _dtype as D
+from ..._backends import xp as _xp
 from ..._dispatch import wrap
 from ..._grad_mode import no_grad
 from ..._tensor import Tensor
@@ -30,13 +31,6 @@ def _no_grad(fn):
         with no_grad():
             return fn(*args, **kwargs)
     return wrapper
-
-
-def _xp(a):
-    if type(a) is np.ndarray:
-        return np
-    import cupy
-    return cupy
 
 
 # the dtype each storage dtype computes in (PyTorch's opmath type)

@@ -1,0 +1,473 @@
+"""A simulated CUDA device for machines without a GPU.
+
+It stands in for CuPy so that Ember's `cuda` code paths run in CPU-only CI:
+arrays live in NumPy underneath, but behave towards Ember the way CuPy's
+arrays do, and it fails the same way CuPy fails:
+
+- an implicit conversion to NumPy (`np.asarray(a)`) raises TypeError;
+- mixing a device array with a host array in one call raises TypeError;
+- a NumPy function that CuPy lacks raises TypeError (the table of names
+  CuPy 14 provides is recorded in data/cupy_api.json);
+- reductions give 0-dim device arrays, never NumPy scalars.
+
+It checks where data lives and which functions are used, not speed or
+CuPy's numerical details; the GPU suite on a real device checks those.
+
+Use `installed()` as a context manager: inside it `import cupy` gives
+this module's namespace and `ember.cuda.is_available()` is True.
+"""
+import contextlib
+import functools
+import json
+import os
+import sys
+import types
+import weakref
+
+import numpy as np
+
+_API = json.load(open(os.path.join(os.path.dirname(__file__), "data", "cupy_api.json")))
+_NAMESPACES = {k: set(v) for k, v in _API["namespaces"].items()}
+_NDARRAY_ATTRS = set(_API["ndarray"])
+
+_live = weakref.WeakValueDictionary()   # id -> device arrays that own their memory: the pool's "used" bytes
+_peak = [0]
+
+
+def _refuse_host(x):
+    raise TypeError("Unsupported type %s" % type(x))
+
+
+def _unwrap(x):
+    """Device arrays to their NumPy payload; host arrays are refused."""
+    if type(x) is ndarray:
+        return x._a
+    if type(x) is np.ndarray:
+        _refuse_host(x)
+    if type(x) in (list, tuple):
+        return type(x)(_unwrap(v) for v in x)
+    return x
+
+
+def _wrap(r):
+    if type(r) is np.ndarray:
+        return ndarray(r)
+    if isinstance(r, np.generic):
+        return ndarray(np.asarray(r))
+    if type(r) is tuple:
+        return tuple(_wrap(v) for v in r)
+    if type(r) is list:
+        return [_wrap(v) for v in r]
+    return r
+
+
+class _Device:
+    def __init__(self, id=0):
+        self.id = int(getattr(id, "id", id) or 0)
+        if self.id != 0:
+            raise RuntimeError("simulated CUDA has one device")
+
+    def use(self):
+        pass
+
+    def synchronize(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __repr__(self):
+        return "<CUDA Device %d>" % self.id
+
+
+class _Flags:
+    def __init__(self, a):
+        self.c_contiguous = a.flags.c_contiguous
+        self.f_contiguous = a.flags.f_contiguous
+        self.owndata = a.flags.owndata
+
+
+class ndarray:
+    """A device array (CuPy's ndarray, simulated)."""
+    __slots__ = ("_a", "__weakref__")
+    __array_priority__ = 100
+
+    def __init__(self, a):
+        self._a = a
+        if a.base is None:
+            _live[id(self)] = self
+            _peak[0] = max(_peak[0], _used())
+
+    # --- the host boundary
+    def __array__(self, *args, **kwargs):
+        raise TypeError("Implicit conversion to a NumPy array is not allowed. "
+                        "Please use `.get()` to construct a NumPy array explicitly.")
+
+    def get(self, stream=None, order="C", out=None, blocking=True):
+        return np.array(self._a, order=order, copy=True)
+
+    def set(self, arr, stream=None):
+        self._a[...] = arr
+
+    @property
+    def device(self):
+        return _Device(0)
+
+    @property
+    def __cuda_array_interface__(self):
+        return {"shape": self.shape, "typestr": self.dtype.str, "version": 3,
+                "data": (self._a.ctypes.data, False),
+                "strides": None if self._a.flags.c_contiguous else self.strides}
+
+    # --- metadata
+    shape = property(lambda self: self._a.shape)
+    dtype = property(lambda self: self._a.dtype)
+    ndim = property(lambda self: self._a.ndim)
+    size = property(lambda self: self._a.size)
+    strides = property(lambda self: self._a.strides)
+    itemsize = property(lambda self: self._a.itemsize)
+    nbytes = property(lambda self: self._a.nbytes)
+    flags = property(lambda self: _Flags(self._a))
+    T = property(lambda self: ndarray(self._a.T))
+    mT = property(lambda self: ndarray(np.swapaxes(self._a, -1, -2)))
+
+    @property
+    def base(self):
+        return None if self._a.base is None else ndarray(self._a.base)
+
+    @property
+    def real(self):
+        return ndarray(self._a.real)
+
+    @property
+    def imag(self):
+        return ndarray(self._a.imag)
+
+    def __getattr__(self, name):
+        if name not in _NDARRAY_ATTRS:
+            raise AttributeError("'cupy.ndarray' object has no attribute '%s'" % name)
+        attr = getattr(self._a, name)
+        if not callable(attr):
+            return _wrap(attr)
+
+        @functools.wraps(attr)
+        def method(*args, **kwargs):
+            kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+            return _wrap(attr(*_unwrap(args), **kwargs))
+        return method
+
+    # --- NumPy protocols, as CuPy implements them
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = ufunc.__name__
+        if name not in _API["ufuncs"] or (method != "__call__" and method not in _API["ufuncs"][name]):
+            return NotImplemented
+        out = kwargs.get("out")
+        if out is not None:
+            if len(out) != 1:
+                raise ValueError("The 'out' parameter must have exactly one array value")
+            kwargs["out"] = (_unwrap(out[0]),)
+        args = [_unwrap(x) for x in inputs]
+        r = getattr(ufunc, method)(*args, **kwargs)
+        if method == "at":
+            return None
+        return out[0] if out is not None else _wrap(r)
+
+    def __array_function__(self, func, types_, args, kwargs):
+        module = func.__module__.split(".")[1:]
+        if module and module[0] in ("_core", "core", "lib") and module != ["lib", "stride_tricks"]:
+            module = []
+        names = _NAMESPACES.get(".".join(module))
+        if names is None or func.__name__ not in names:
+            return NotImplemented
+        kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+        return _wrap(func(*_unwrap(args), **kwargs))
+
+    # --- Python protocols
+    def __getitem__(self, key):
+        return _wrap(self._a[_index(key)])
+
+    def __setitem__(self, key, value):
+        self._a[_index(key)] = _unwrap(value)
+
+    def __len__(self):
+        return len(self._a)
+
+    def __iter__(self):
+        return (ndarray(np.asarray(v)) for v in self._a)
+
+    def __bool__(self):
+        return bool(self._a)
+
+    def __float__(self):
+        return float(self._a)
+
+    def __int__(self):
+        return int(self._a)
+
+    def __complex__(self):
+        return complex(self._a)
+
+    def __index__(self):
+        return self._a.__index__()
+
+    def __repr__(self):
+        return repr(self._a).replace("array", "array", 1)
+
+    def __reduce__(self):
+        raise TypeError("simulated device arrays are not picklable; move them to the host first")
+
+    def __dlpack__(self, *args, **kwargs):
+        raise TypeError("no DLPack on the simulated device")
+
+
+def _index(key):
+    """CuPy accepts host index arrays (it copies them over); device ones are unwrapped."""
+    if type(key) is tuple:
+        return tuple(_index(k) for k in key)
+    return key._a if type(key) is ndarray else key
+
+
+def _operator(ufunc, reflected=False):
+    if reflected:
+        return lambda self, other: ufunc(other, self)
+    return lambda self, other: ufunc(self, other)
+
+
+for _name, _uf in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
+                   ("truediv", np.true_divide), ("floordiv", np.floor_divide), ("mod", np.remainder),
+                   ("pow", np.power), ("matmul", np.matmul), ("and", np.bitwise_and),
+                   ("or", np.bitwise_or), ("xor", np.bitwise_xor), ("lshift", np.left_shift),
+                   ("rshift", np.right_shift)]:
+    setattr(ndarray, "__%s__" % _name, _operator(_uf))
+    setattr(ndarray, "__r%s__" % _name, _operator(_uf, reflected=True))
+    setattr(ndarray, "__i%s__" % _name, lambda self, other, _u=_uf: _u(self, other, out=self))
+for _name, _uf in [("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
+                   ("gt", np.greater), ("ge", np.greater_equal)]:
+    setattr(ndarray, "__%s__" % _name, _operator(_uf))
+ndarray.__neg__ = lambda self: np.negative(self)
+ndarray.__pos__ = lambda self: np.positive(self)
+ndarray.__abs__ = lambda self: np.absolute(self)
+ndarray.__invert__ = lambda self: np.invert(self)
+ndarray.__hash__ = None
+
+
+def _used():
+    return sum(a._a.nbytes for a in list(_live.values()))
+
+
+# --------------------------------------------------------------- the module
+def _namespace_function(np_func):
+    def f(*args, **kwargs):
+        kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+        return _wrap(np_func(*_unwrap(args), **kwargs))
+    f.__name__ = getattr(np_func, "__name__", "f")
+    return f
+
+
+def asarray(a, dtype=None, order=None, *, blocking=False):
+    if type(a) is ndarray:
+        return a if dtype is None or a.dtype == np.dtype(dtype) else a.astype(dtype)
+    return ndarray(np.array(a, dtype=dtype, order=order, copy=True))
+
+
+def array(a, dtype=None, copy=True, order="K", ndmin=0, *, blocking=False):
+    if type(a) is ndarray:
+        return ndarray(np.array(a._a, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
+    return ndarray(np.array(a, dtype=dtype, copy=True, order=order, ndmin=ndmin))
+
+
+def asnumpy(a, stream=None, order="C", out=None, blocking=True):
+    return a.get() if type(a) is ndarray else np.asarray(a, order=order)
+
+
+def get_array_module(*args):
+    return cupy if any(type(a) is ndarray for a in args) else np
+
+
+class _MemoryPool:
+    def used_bytes(self):
+        return _used()
+
+    def total_bytes(self):
+        return max(_used(), _peak[0])
+
+    def free_bytes(self):
+        return self.total_bytes() - self.used_bytes()
+
+    def free_all_blocks(self, stream=None):
+        _peak[0] = _used()
+
+
+_POOL = _MemoryPool()
+
+
+def get_default_memory_pool():
+    return _POOL
+
+
+class _PinnedPool:
+    def free_all_blocks(self):
+        pass
+
+    def n_free_blocks(self):
+        return 0
+
+
+def get_default_pinned_memory_pool():
+    return _PinnedPool()
+
+
+def _build_cuda():
+    cuda = types.SimpleNamespace()
+    cuda.Device = _Device
+
+    class Event:
+        def __init__(self, block=False, disable_timing=False, interprocess=False):
+            self._t = None
+
+        def record(self, stream=None):
+            import time
+            self._t = time.perf_counter()
+
+        def synchronize(self):
+            pass
+
+        def query(self):
+            return True
+
+        @property
+        def done(self):
+            return True
+
+    class Stream:
+        null = None
+
+        def __init__(self, null=False, non_blocking=False, ptds=False, priority=None):
+            self.ptr = 0 if null else id(self)
+
+        def synchronize(self):
+            pass
+
+        def use(self):
+            return self
+
+        def record(self, event=None):
+            event = event or Event()
+            event.record(self)
+            return event
+
+        def wait_event(self, event):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    Stream.null = Stream(null=True)
+
+    def get_elapsed_time(start, end):
+        return (end._t - start._t) * 1000.0
+
+    def get_current_stream(device_id=None):
+        return Stream.null
+
+    runtime = types.SimpleNamespace(
+        getDeviceCount=lambda: 1,
+        getDevice=lambda: 0,
+        getDeviceProperties=lambda i: {
+            "name": b"Simulated GPU", "totalGlobalMem": 16 * 2 ** 30, "major": 9, "minor": 0,
+            "multiProcessorCount": 132},
+        memGetInfo=lambda: (16 * 2 ** 30 - _used(), 16 * 2 ** 30),
+        runtimeGetVersion=lambda: 12080,
+        driverGetVersion=lambda: 12080,
+    )
+    cuda.Event, cuda.Stream, cuda.runtime = Event, Stream, runtime
+    cuda.get_elapsed_time, cuda.get_current_stream = get_elapsed_time, get_current_stream
+    cuda.is_available = lambda: True
+    return cuda
+
+
+cuda = _build_cuda()
+
+
+def _build_random():
+    state = {"rs": np.random.RandomState(0)}
+    random = types.SimpleNamespace()
+
+    def seed(s=None):
+        state["rs"] = np.random.RandomState(None if s is None else int(s) % 2 ** 32)
+
+    def gen(method):
+        def f(*args, dtype=None, **kwargs):
+            if method == "randint" and dtype is not None:
+                kwargs["dtype"] = dtype
+            r = np.asarray(getattr(state["rs"], method)(*args, **kwargs))
+            return ndarray(r.astype(dtype) if dtype is not None else r)
+        return f
+
+    random.seed = seed
+    for m in ("random_sample", "rand", "randn", "standard_normal", "uniform", "normal", "randint",
+              "permutation", "binomial", "exponential", "poisson",
+              "gamma", "beta", "choice", "multinomial", "geometric", "standard_cauchy", "lognormal"):
+        setattr(random, m, gen(m))
+    random.random = random.random_sample
+    return random
+
+
+random = _build_random()
+
+
+def _build_module():
+    """The `cupy` namespace: NumPy's functions that CuPy also has, on device arrays."""
+    module = types.ModuleType("cupy", "CuPy, simulated on the host (tests/simcuda.py)")
+    for name in _NAMESPACES[""]:
+        if not hasattr(np, name):
+            continue
+        obj = getattr(np, name)
+        if isinstance(obj, (type, np.dtype, np.ufunc)) or not callable(obj):
+            setattr(module, name, obj)   # dtypes, constants and ufuncs (which dispatch to us)
+        else:
+            setattr(module, name, _namespace_function(obj))
+    for sub in ("linalg", "fft"):
+        ns = types.SimpleNamespace()
+        for name in _NAMESPACES[sub]:
+            if hasattr(getattr(np, sub), name):
+                setattr(ns, name, _namespace_function(getattr(getattr(np, sub), name)))
+        setattr(module, sub, ns)
+    module.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
+        as_strided=lambda x, shape=None, strides=None: ndarray(
+            np.lib.stride_tricks.as_strided(_unwrap(x), shape, strides)),
+        sliding_window_view=_namespace_function(np.lib.stride_tricks.sliding_window_view)))
+    for name in ("ndarray", "asarray", "array", "asnumpy", "get_array_module", "get_default_memory_pool",
+                 "get_default_pinned_memory_pool", "cuda", "random"):
+        setattr(module, name, globals()[name])
+    module.__version__ = "14.2.0 (simulated)"
+    return module
+
+
+cupy = _build_module()
+
+
+@contextlib.contextmanager
+def installed():
+    """Inside: `import cupy` is this simulation and ember sees one CUDA device."""
+    import ember.cuda
+    module = cupy
+    saved_module = sys.modules.get("cupy")
+    saved_state = dict(ember.cuda._state)
+    sys.modules["cupy"] = module
+    ember.cuda._state.update(checked=True, cupy=module)
+    try:
+        yield module
+    finally:
+        if saved_module is None:
+            sys.modules.pop("cupy", None)
+        else:
+            sys.modules["cupy"] = saved_module
+        ember.cuda._state.clear()
+        ember.cuda._state.update(saved_state)
