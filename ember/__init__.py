@@ -25,6 +25,7 @@ from ._dtype import (  # noqa: E402,F401
 )
 from ._dtype import bool_ as bool  # noqa: E402,F401  (torch.bool shadows the builtin, as in PyTorch)
 from ._device import device  # noqa: E402,F401
+from ._backends import get_default_device, set_default_device  # noqa: E402,F401
 from ._size import Size  # noqa: E402,F401
 from ._tensor import Tensor  # noqa: E402,F401
 from . import _tensor_methods  # noqa: E402,F401

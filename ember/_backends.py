@@ -45,6 +45,78 @@ def strided_view(a, shape, strides):
     return cupy().lib.stride_tricks.as_strided(a, shape, strides)
 
 
+# The CUDA atomics behind CuPy's ufunc.at, by ufunc: the dtypes each takes.
+_ATOMIC = {"add": ("int32", "uint32", "uint64", "float16", "float32", "float64"),
+           "maximum": ("int32", "uint32", "uint64", "float32", "float64"),
+           "minimum": ("int32", "uint32", "uint64", "float32", "float64")}
+_SIGN64 = np.uint64(1 << 63)
+
+
+def ufunc_at(ufunc, out, index, values):
+    """`ufunc.at(out, index, values)`: every repeated position takes every
+    value (ufunc: add, multiply, maximum or minimum), on either device.
+
+    CuPy runs add/maximum/minimum with CUDA atomics, which exist for a few
+    dtypes only. The others go through one that does: int64 sums wrap like
+    uint64 sums; int64 order is uint64 order with the sign bit flipped;
+    narrow types widen to int32/float32 and narrow back (exact: a sum wraps
+    the same way, a max or min picks an existing value); complex sums add
+    the real and imaginary parts. What is left (multiply) folds each run of
+    equal positions on its own (_segmented_at)."""
+    if is_host(out):
+        ufunc.at(out, index, values)
+        return
+    kind, dt = ufunc.__name__, out.dtype
+    values = cupy().asarray(values)
+    atomic = _ATOMIC.get(kind)
+    if atomic is None:
+        _segmented_at(ufunc, out, index, values)
+    elif dt.name in atomic:
+        ufunc.at(out, index, values.astype(dt, copy=False))
+    elif dt == np.int64 and kind == "add":
+        ufunc.at(out.view(np.uint64), index, values.astype(np.int64).view(np.uint64))
+    elif dt == np.int64:
+        flipped = out.view(np.uint64) ^ _SIGN64
+        ufunc.at(flipped, index, values.astype(np.int64).view(np.uint64) ^ _SIGN64)
+        out[...] = (flipped ^ _SIGN64).view(np.int64)
+    elif dt.kind == "c" and kind == "add":
+        values = values.astype(dt, copy=False)
+        ufunc_at(ufunc, out.real, index, values.real)
+        ufunc_at(ufunc, out.imag, index, values.imag)
+    elif dt.kind in "biuf":
+        wide = out.astype(np.float32 if dt.kind == "f" else np.int32)
+        ufunc.at(wide, index, values.astype(wide.dtype))
+        out[...] = wide.astype(dt)
+    else:
+        _segmented_at(ufunc, out, index, values)
+
+
+def _segmented_at(ufunc, out, index, values):
+    """ufunc.at without atomics: sort the target positions, fold each run of
+    equal positions with a log-step scan, write each run once."""
+    xp = cupy()
+    shape = out.shape
+    # every update's coordinates: each dim's coordinate grid (a stride-0 view) indexed like out
+    coords = [xp.broadcast_to(xp.arange(k).reshape((k,) + (1,) * (len(shape) - d - 1)), shape)[index]
+              for d, k in enumerate(shape)]
+    n = coords[0].size
+    if n == 0:
+        return
+    pos = xp.ravel_multi_index(tuple(c.reshape(-1) for c in coords), shape)
+    v = xp.broadcast_to(values.astype(out.dtype), coords[0].shape).reshape(-1)
+    order = xp.argsort(pos)
+    pos, v = pos[order], v[order]
+    step = 1
+    while step < n:  # afterwards v[i] holds the fold of its run up to i
+        same = pos[step:] == pos[:-step]
+        v[step:] = xp.where(same, ufunc(v[:-step], v[step:]), v[step:])
+        step *= 2
+    last = xp.ones(n, dtype=bool)
+    last[:-1] = pos[1:] != pos[:-1]
+    where = xp.unravel_index(pos[last], shape)
+    out[where] = ufunc(out[where], v[last])
+
+
 def device_of(array):
     if is_host(array):
         return CPU
@@ -75,7 +147,11 @@ def get_default_device():
 
 
 def set_default_device(dev):
-    _default.device = CPU if dev is None else as_device(dev)
+    """torch.set_default_device: where factories put tensors given no device."""
+    dev = CPU if dev is None else as_device(dev)
+    if dev.type == "cuda" and dev.index is None:
+        dev = device("cuda", 0)
+    _default.device = dev
 
 
 @contextlib.contextmanager

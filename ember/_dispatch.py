@@ -201,6 +201,30 @@ def _broadcast_error(inputs):
     return None
 
 
+def _on_one_device(inputs, arrays):
+    """`arrays` with 0-dim CPU tensors moved to the CUDA device the other
+    tensors share; None when the inputs were all on one device (the error
+    was something else). Raises PyTorch's error for a real device mix."""
+    devices = {}
+    for x in inputs:
+        if isinstance(x, Tensor) and (x._data.ndim or not B.is_host(x._data)):
+            devices.setdefault(str(x.device), x.device)
+    if len(devices) > 1:
+        a, b = sorted(devices, reverse=True)[:2]
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                           "devices, %s and %s!" % (a, b))
+    target = next(iter(devices.values()), None)
+    if target is None or target.type == "cpu":
+        return None
+    moved = list(arrays)
+    changed = False
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and B.is_host(x._data):
+            moved[i] = B.to_device_array(arrays[i], target)
+            changed = True
+    return moved if changed else None
+
+
 def wrap(array, dtype, view=False):
     """A new Tensor holding `array` as `dtype` (casting when needed; views are taken as they are)."""
     if type(array) is not np.ndarray:
@@ -235,6 +259,13 @@ def apply(op, *inputs, **params):
             if err is not None:
                 raise err from None
         raise
+    except TypeError:
+        # host and device arrays met: a 0-dim CPU tensor joins a CUDA op as a
+        # scalar would (as in PyTorch); anything else is PyTorch's device error
+        arrays = _on_one_device(inputs, arrays)
+        if arrays is None:
+            raise
+        result = op.forward(ctx, *arrays, **params)
 
     if type(result) is tuple:
         outs = tuple(wrap(r, out_dtype if i not in op.nondiff_outputs else D.from_numpy(r.dtype))
@@ -449,6 +480,8 @@ def write_into(target, array):
                     if _broadcastable(array.shape, dst.shape) else list(array.shape)))
     if target._dtype is D.bfloat16:
         array = D.round_bfloat16(array)
+    if type(array) is not type(dst) and B.is_host(array) != B.is_host(dst):
+        array = B.to_device_array(array, B.device_of(dst))
     np.copyto(dst, array, casting="unsafe")
     target._version_counter.value += 1
 
@@ -473,3 +506,6 @@ def check_inplace_allowed(t):
     if base is not None and base._requires_grad and base._grad_fn is None:
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+from . import _backends as B  # noqa: E402  (after Op: _backends defines its ops from it)

@@ -183,7 +183,8 @@ def to_float(d):
 
 def round_bfloat16(a):
     """Round a float32 array to bfloat16 precision (nearest, ties to even), in float32."""
-    a = np.asarray(a, dtype=np.float32)
+    if a.dtype != np.float32:
+        a = a.astype(np.float32)
     bits = a.view(np.uint32)
     rounded = (bits + (np.uint32(0x7FFF) + ((bits >> 16) & 1))) & np.uint32(0xFFFF0000)
     # NaN must stay NaN (rounding could carry into the exponent and give inf)

@@ -8,16 +8,25 @@ provides so that pickles can name them both ways.
 import numpy as np
 
 from . import _dtype as D
+from ._backends import device_of, is_host, to_device_array
+
+
+def _address(a):
+    if is_host(a):
+        return a.__array_interface__["data"][0]
+    return a.__cuda_array_interface__["data"][0]
 
 
 class UntypedStorage:
     """Bytes of memory; `array` is a flat uint8 NumPy array over them."""
 
     def __init__(self, size_or_array=0, *, device=None):
-        if isinstance(size_or_array, np.ndarray):
+        if hasattr(size_or_array, "__array_function__"):    # a NumPy or CuPy array
             self.array = size_or_array
         else:
             self.array = np.zeros(int(size_or_array), np.uint8)
+            if device is not None:
+                self.array = _on(self.array, device)
 
     def nbytes(self):
         return self.array.nbytes
@@ -29,12 +38,21 @@ class UntypedStorage:
         return self.array.nbytes
 
     def data_ptr(self):
-        return self.array.__array_interface__["data"][0]
+        return _address(self.array)
 
     @property
     def device(self):
-        from ._device import CPU
-        return CPU
+        return device_of(self.array)
+
+    @property
+    def is_cuda(self):
+        return not is_host(self.array)
+
+    def cuda(self, device=None, non_blocking=False):
+        return UntypedStorage(_on(self.array, "cuda" if device is None else device))
+
+    def cpu(self):
+        return self if is_host(self.array) else UntypedStorage(self.array.get())
 
 
 class TypedStorage:
@@ -48,8 +66,10 @@ class TypedStorage:
             array = np.zeros(0, self.dtype.np)
         elif isinstance(array, int):
             array = np.zeros(array, self.dtype.np)
-        elif not isinstance(array, np.ndarray):
+        elif not hasattr(array, "__array_function__"):     # not a NumPy or CuPy array
             array = np.asarray(array, self.dtype.np)
+        if device is not None:
+            array = _on(array, device)
         self.array = array
 
     def size(self):
@@ -65,19 +85,37 @@ class TypedStorage:
         return self.dtype.itemsize
 
     def data_ptr(self):
-        return self.array.__array_interface__["data"][0]
+        return _address(self.array)
 
     def tolist(self):
         return self.array.tolist()
 
     @property
     def device(self):
-        from ._device import CPU
-        return CPU
+        return device_of(self.array)
+
+    @property
+    def is_cuda(self):
+        return not is_host(self.array)
+
+    def cuda(self, device=None, non_blocking=False):
+        """The storage on a CUDA device (map_location=lambda s, loc: s.cuda())."""
+        return TypedStorage(_on(self.array, "cuda" if device is None else device), self.dtype)
+
+    def cpu(self):
+        return self if is_host(self.array) else TypedStorage(self.array.get(), self.dtype)
 
     def __repr__(self):
         return " " + "\n ".join(str(x) for x in self.array.tolist()) + \
-            "\n[torch.storage.TypedStorage(dtype=%s, device=cpu) of size %d]" % (self.dtype, len(self))
+            "\n[torch.storage.TypedStorage(dtype=%s, device=%s) of size %d]" % (
+                self.dtype, self.device, len(self))
+
+
+def _on(array, device):
+    from ._device import as_device
+    if isinstance(device, int):
+        device = "cuda:%d" % device
+    return to_device_array(array, as_device(device))
 
 
 def _legacy(name, dtype):
@@ -96,8 +134,12 @@ STORAGE_CLASS_OF = {dt: _classes[name] for name, dt in LEGACY_STORAGES.items()}
 
 
 def root_array(a):
-    """The array that owns a's memory (following NumPy's view chain)."""
-    while isinstance(a.base, np.ndarray):
+    """The array that owns a's memory (following NumPy's or CuPy's view chain)."""
+    if is_host(a):
+        while isinstance(a.base, np.ndarray):
+            a = a.base
+        return a
+    while a.base is not None:
         a = a.base
     return a
 

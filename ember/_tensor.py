@@ -319,14 +319,16 @@ class Tensor:
             if not force:
                 raise TypeError(
                     "can't convert %s device type tensor to numpy. Use Tensor.cpu() to copy the "
-                    "tensor to host memory first." % self.device.type)
+                    "tensor to host memory first." % self.device)
             return _host(self._data)
         if self._dtype is D.bfloat16:
             raise TypeError("Got unsupported ScalarType BFloat16")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        a = _host(self._data)
+        if type(self._data) is not np.ndarray:
+            self.numpy()   # raises PyTorch's error: device memory is not NumPy's
+        a = self._data
         return a if dtype is None else a.astype(dtype)
 
     def __len__(self):
@@ -422,7 +424,7 @@ _size_of = Size._of
 def _address(a):
     if type(a) is np.ndarray:
         return a.__array_interface__["data"][0]
-    return a.data.ptr
+    return a.__cuda_array_interface__["data"][0]
 
 
 def _host(a):

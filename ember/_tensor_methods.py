@@ -8,6 +8,8 @@ import numpy as np
 from . import _creation as C
 from . import _dtype as D
 from . import _storage
+from . import _backends as B
+from ._backends import xp
 from ._device import CPU, as_device
 from ._dispatch import Op, apply, apply_inplace
 from ._ops import pointwise as P
@@ -152,8 +154,6 @@ _bind("clamp_min_", lambda self, min: clamp_(self, min=min))
 _bind("clamp_max_", lambda self, max: clamp_(self, max=max))
 _bind("round_", lambda self, *, decimals=None: apply_inplace(
     P.Round, self, **({} if decimals is None else {"decimals": decimals})))
-_bind("nan_to_num_", lambda self, nan=0.0, posinf=None, neginf=None: self.copy_(
-    P.nan_to_num(self, nan, posinf, neginf)))
 _bind("lerp_", lambda self, end, weight: apply_inplace(P.Lerp, self, end, P._scalar_or_tensor(weight)))
 _bind("logit_", lambda self, eps=None: apply_inplace(P.Logit, self, eps=eps))
 
@@ -168,9 +168,9 @@ class Copy(Op):
     promote = ()
 
     def forward(ctx, dst, src):
-        if not isinstance(src, np.ndarray):
-            src = np.asarray(src)
-        return np.broadcast_to(src, dst.shape) if src.shape != dst.shape else src
+        if not hasattr(src, "shape"):   # a Python scalar
+            src = xp(dst).asarray(src, dtype=dst.dtype)
+        return xp(dst).broadcast_to(src, dst.shape) if src.shape != dst.shape else src
 
     def backward(ctx, g):
         return g * 0, g
@@ -181,7 +181,9 @@ class Fill(Op):
     promote = ()
 
     def forward(ctx, dst, value):
-        return np.full(dst.shape, value, dst.dtype)
+        out = xp(dst).empty(dst.shape, dst.dtype)
+        out[...] = value
+        return out
 
     def backward(ctx, g):
         return g * 0, (g.sum() if ctx.inputs_meta[1] is not None else None)
@@ -248,11 +250,23 @@ def _parse_to(args, kwargs):
     return dtype, device, copy
 
 
+def _cuda_module():
+    from . import cuda
+    return cuda
+
+
+def _current_cuda():
+    cuda = _cuda_module()
+    return as_device("cuda:%d" % (cuda.current_device() if cuda.is_available() else 0))
+
+
 def to(self, *args, **kwargs):
     dtype, device, copy = _parse_to(args, dict(kwargs))
     out = self
     if device is not None:
         dev = as_device(device)
+        if dev.type == "cuda" and dev.index is None:
+            dev = _current_cuda()
         if dev != self.device:
             from ._backends import move_to
             out = move_to(out, dev)
@@ -332,18 +346,33 @@ _bind("new_tensor", new_tensor)
 
 
 # ------------------------------------------------------------------ small helpers
+def _same_device_arrays(self, other):
+    """The arrays of two tensors on one device, and their array library."""
+    other = other if isinstance(other, Tensor) else C.tensor(other)
+    a, b = self._data, other._data
+    if type(a) is not type(b) and B.is_host(a) != B.is_host(b):
+        if b.ndim == 0 and B.is_host(b):
+            b = B.to_device_array(b, self.device)
+        else:
+            raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                               "devices, %s and %s!" % tuple(sorted((str(self.device), str(other.device)),
+                                                                    reverse=True)))
+    return a, b, B.xp(a)
+
+
 def equal(self, other):
-    return self.shape == other.shape and bool(np.array_equal(np.asarray(self), np.asarray(other)))
+    a, b, xp_ = _same_device_arrays(self, other)
+    return self.shape == other.shape and bool(xp_.array_equal(a, b))
 
 
 def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(np.allclose(np.asarray(self), np.asarray(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    a, b, xp_ = _same_device_arrays(self, other)
+    return bool(xp_.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    other = other if isinstance(other, Tensor) else C.tensor(other)
-    return Tensor._make(np.isclose(np.asarray(self), np.asarray(other), rtol=rtol, atol=atol,
-                                   equal_nan=equal_nan), D.bool_)
+    a, b, xp_ = _same_device_arrays(self, other)
+    return Tensor._make(xp_.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), D.bool_)
 
 
 _bind("equal", equal)
@@ -352,8 +381,8 @@ _bind("isclose", isclose)
 _bind("is_set_to", lambda self, other: self._data is other._data)
 _bind("untyped_storage", lambda self: _storage.untyped_storage_of(self))
 _bind("storage", lambda self: _storage.storage_of(self))
-_bind("pin_memory", lambda self, device=None: self)
-_bind("is_pinned", lambda self, device=None: False)
+_bind("pin_memory", lambda self, device=None: _cuda_module()._pin_tensor(self, device))
+_bind("is_pinned", lambda self, device=None: _cuda_module()._tensor_is_pinned(self, device))
 _bind("share_memory_", lambda self: self)
 _bind("is_shared", lambda self: False)
 _bind("requires_grad_", Tensor.requires_grad_)

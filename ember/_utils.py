@@ -6,7 +6,7 @@ storage, so tensors that shared memory when saved share it again.
 """
 import numpy as np
 
-from ._backends import strided_view
+from ._backends import strided_view, xp as _xp
 from . import _dtype as D
 from ._tensor import Tensor
 
@@ -17,7 +17,7 @@ def _view_of(storage, offset, size, stride, dtype):
     array = storage.array
     item = array.itemsize
     if len(size) and any(s == 0 for s in size):
-        view = np.zeros(tuple(size), array.dtype)
+        view = _xp(array).zeros(tuple(size), array.dtype)
     else:
         view = strided_view(array[offset:], tuple(size), tuple(s * item for s in stride))
     t = Tensor._make(view, dtype)
@@ -79,9 +79,16 @@ def _rebuild_from_numpy(array, dtype_name, requires_grad):
 
 
 def _rebuild_device_tensor_from_numpy(data, dtype, device, requires_grad):
-    t = Tensor._make(np.array(data), dtype)
+    if isinstance(dtype, str):
+        dtype = D.ALIASES[dtype]
+    array = np.array(data)
+    if str(device) != "cpu":     # straight onto the device: the result is a leaf
+        from ._backends import to_device_array
+        from ._device import as_device
+        array = to_device_array(array, as_device(device))
+    t = Tensor._make(array, dtype)
     t._requires_grad = requires_grad
-    return t.to(device) if str(device) != "cpu" else t
+    return t
 
 
 def _get_restore_location(device):

@@ -5,12 +5,14 @@ formulas are written over Tensors with ember's own ops, so gradients of
 gradients work wherever the formula only uses differentiable ops. Failures
 of a factorisation raise `LinAlgError` (a RuntimeError), as in PyTorch.
 """
+import contextlib
 import math
 from collections import namedtuple
 
 import numpy as np
 
 from . import _dtype as D
+from ._backends import is_host, xp as _xp
 from ._dispatch import Op, apply
 from ._tensor import Tensor
 from ._ops import linalg as _L
@@ -70,8 +72,33 @@ def _check_matrix(A, name):
         raise RuntimeError("%s: The input tensor A must have at least 2 dimensions." % name)
 
 
-def _eye(n, dtype):
-    return Tensor._make(np.eye(n, dtype=dtype.np), dtype)
+def _eye(n, dtype, device):
+    return Tensor._make(_xp_of(device).eye(n, dtype=dtype.np), dtype)
+
+
+def _xp_of(device):
+    if device.type == "cpu":
+        return np
+    from ._backends import cupy
+    return cupy()
+
+
+def _host(a):
+    """A small array (flags, pivots, shapes) on the host, for error messages."""
+    return a if is_host(a) else a.get()
+
+
+def _raising(a):
+    """A context in which the linear-algebra routines of a's library raise
+    LinAlgError on singular / non-positive-definite input. NumPy always does;
+    CuPy only under cupyx.errstate(linalg='raise') (it checks cuSOLVER's info)."""
+    if is_host(a):
+        return contextlib.nullcontext()
+    try:
+        import cupyx
+        return cupyx.errstate(linalg="raise")
+    except (ImportError, AttributeError):   # the simulated device raises as NumPy does
+        return contextlib.nullcontext()
 
 
 def _requires_grad(*ts):
@@ -98,7 +125,7 @@ def _batch_prefix(index, batched):
 
 def _first_failure(ok):
     """Index (flattened) of the first False in a batch of flags."""
-    flat = np.asarray(ok).reshape(-1)
+    flat = np.asarray(_host(ok)).reshape(-1)
     bad = np.flatnonzero(~flat)
     return int(bad[0]) if bad.size else 0
 
@@ -106,16 +133,17 @@ def _first_failure(ok):
 def _singular_info(a):
     """Per matrix: 0 if invertible, else the 1-based index of the first zero pivot (estimated by rank)."""
     n = a.shape[-1]
+    xp = _xp(a)
     if a.size == 0:
-        return np.zeros(a.shape[:-2], np.int32)
-    rank = np.linalg.matrix_rank(a) if n else np.zeros(a.shape[:-2], np.int64)
+        return xp.zeros(a.shape[:-2], np.int32)
+    rank = np.linalg.matrix_rank(a) if n else xp.zeros(a.shape[:-2], np.int64)
     det = np.linalg.det(a)
     info = np.where(det == 0, np.minimum(rank + 1, n), 0)
     return info.astype(np.int32)
 
 
 def _singular_error(a, name):
-    info = _singular_info(a)
+    info = _host(_singular_info(a))
     flat = info.reshape(-1)
     i = _first_failure(flat == 0)
     k = int(flat[i]) if flat.size and flat[i] else a.shape[-1]
@@ -138,7 +166,8 @@ class Inv(Op):
 
     def forward(ctx, a):
         try:
-            return np.linalg.inv(a)
+            with _raising(a):
+                return np.linalg.inv(a)
         except np.linalg.LinAlgError:
             raise _singular_error(a, "linalg.inv") from None
 
@@ -161,7 +190,7 @@ def inv_ex(A, *, check_errors=False, out=None):
         return InvExResult(apply(Inv, A), Tensor._make(info, D.int32))
     a = A._data.copy()
     bad = info != 0
-    a[bad] = np.eye(a.shape[-1], dtype=a.dtype)
+    a[bad] = _xp(a).eye(a.shape[-1], dtype=a.dtype)
     x = np.linalg.inv(a)
     x[bad] = np.nan
     return InvExResult(Tensor._make(x, A._dtype), Tensor._make(info, D.int32))
@@ -172,7 +201,7 @@ def _cofactors(a):
     cof(A) = det(U) det(V^H) U diag(prod_{j != i} s_j) V^H."""
     u, s, vh = np.linalg.svd(a)
     n = s.shape[-1]
-    ones = np.ones(s.shape[:-1] + (1,), s.dtype)
+    ones = _xp(s).ones(s.shape[:-1] + (1,), s.dtype)
     left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
     right = np.flip(np.cumprod(np.concatenate([ones, np.flip(s[..., 1:], -1)], -1), -1), -1)
     excl = (left * right)[..., :n]
@@ -244,8 +273,13 @@ class Solve(Op):
     def forward(ctx, a, b, vector):
         if vector:
             b = b[..., None]
+        if a.shape[:-2] != b.shape[:-2]:   # broadcast the batch dims (CuPy's solve does not)
+            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            a = np.broadcast_to(a, batch + a.shape[-2:])
+            b = np.broadcast_to(b, batch + b.shape[-2:])
         try:
-            x = np.linalg.solve(a, b)
+            with _raising(a):
+                x = np.linalg.solve(a, b)
         except np.linalg.LinAlgError:
             raise _LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
                                "singular.") from None
@@ -300,8 +334,8 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
         if check_errors:
             raise _LinAlgError("torch.linalg.solve_ex: The solver failed because the input matrix is singular.")
         shape = np.broadcast_shapes(A._data.shape[:-2], B._data.shape[:-2]) if B._data.ndim > 1 else ()
-        res = np.full(tuple(shape) + B._data.shape[-2:] if B._data.ndim > 1 else B._data.shape, np.nan,
-                      A._dtype.np)
+        res = _xp(A._data).full(tuple(shape) + B._data.shape[-2:] if B._data.ndim > 1 else B._data.shape,
+                                np.nan, A._dtype.np)
         return SolveExResult(Tensor._make(res, A._dtype), Tensor._make(info, D.int32))
     return SolveExResult(solve(A, B, left=left), Tensor._make(info, D.int32))
 
@@ -312,7 +346,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     T = A.triu() if upper else A.tril()
     if unitriangular:
         n = A._data.shape[-1]
-        T = T - _diag_embed(T.diagonal(0, -2, -1)) + _eye(n, A._dtype)
+        T = T - _diag_embed(T.diagonal(0, -2, -1)) + _eye(n, A._dtype, A.device)
     if B._data.ndim < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
     return _out(solve(T, B, left=left), out)
@@ -324,7 +358,7 @@ def _not_pd_info(a):
     """Per matrix: 0 if positive-definite, else the order of the first leading minor that is not."""
     n = a.shape[-1]
     flat = a.reshape((-1, n, n))
-    info = np.zeros(flat.shape[0], np.int32)
+    info = _xp(a).zeros(flat.shape[0], np.int32)
     for k in range(n, 0, -1):   # over the matrix order (not elements): the smallest failing order wins
         w = np.linalg.eigvalsh(flat[:, :k, :k])
         bad = ~(w[:, 0] > 0)
@@ -338,9 +372,10 @@ class Cholesky(Op):
 
     def forward(ctx, a, upper):
         try:
-            L = np.linalg.cholesky(a)
+            with _raising(a):
+                L = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:
-            info = _not_pd_info(a)
+            info = _host(_not_pd_info(a))
             flat = info.reshape(-1)
             i = _first_failure(flat == 0)
             raise _LinAlgError(
@@ -348,7 +383,7 @@ class Cholesky(Op):
                 "positive-definite (the leading minor of order %d is not positive-definite)."
                 % (_batch_prefix(i, a.ndim > 2), int(flat[i]) if flat.size else 1)) from None
         if upper:
-            return np.ascontiguousarray(np.conj(np.swapaxes(L, -1, -2)))
+            return _xp(L).ascontiguousarray(np.conj(np.swapaxes(L, -1, -2)))
         return L
 
     def backward(ctx, g):
@@ -372,18 +407,19 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     _check_square(A, "linalg.cholesky_ex")
     try:
         L = apply(Cholesky, A, upper=bool(upper))
-        return CholeskyExResult(L, Tensor._make(np.zeros(A._data.shape[:-2], np.int32), D.int32))
+        return CholeskyExResult(L, Tensor._make(_xp(A._data).zeros(A._data.shape[:-2], np.int32), D.int32))
     except _LinAlgError:
         if check_errors:
             raise
     info = _not_pd_info(A._data)
     a = A._data.copy()
     bad = info != 0
-    a[bad] = np.eye(a.shape[-1], dtype=a.dtype)
+    xp = _xp(a)
+    a[bad] = xp.eye(a.shape[-1], dtype=a.dtype)
     L = np.linalg.cholesky(a)
     L[bad] = 0
     if upper:
-        L = np.ascontiguousarray(np.conj(np.swapaxes(L, -1, -2)))
+        L = xp.ascontiguousarray(np.conj(np.swapaxes(L, -1, -2)))
     return CholeskyExResult(Tensor._make(L, A._dtype), Tensor._make(info, D.int32))
 
 
@@ -401,7 +437,7 @@ class Eigh(Op):
         n = w._data.shape[-1]
         VhgV = matmul(_mH(V), gv)
         skew = 0.5 * (VhgV - _mH(VhgV))
-        E = w.unsqueeze(-2) - w.unsqueeze(-1) + _eye(n, w._dtype)   # E_ij = w_j - w_i, 1 on the diagonal
+        E = w.unsqueeze(-2) - w.unsqueeze(-1) + _eye(n, w._dtype, w.device)   # E_ij = w_j - w_i, 1 on the diagonal
         inner = skew / E + _diag_embed(gw)
         return matmul(V, matmul(inner, _mH(V)))
 
@@ -460,12 +496,13 @@ def _svd_arrays(a, full_matrices):
     m, n = a.shape[-2:]
     k = min(m, n)
     if a.size == 0:
+        xp = _xp(a)
         batch = a.shape[:-2]
         um, vn = (m, n) if full_matrices else (k, k)
-        U = np.broadcast_to(np.eye(m, um, dtype=a.dtype), batch + (m, um)).copy()
-        Vh = np.broadcast_to(np.eye(vn if full_matrices else k, n, dtype=a.dtype),
+        U = xp.broadcast_to(xp.eye(m, um, dtype=a.dtype), batch + (m, um)).copy()
+        Vh = xp.broadcast_to(xp.eye(vn if full_matrices else k, n, dtype=a.dtype),
                              batch + ((n if full_matrices else k), n)).copy()
-        return U, np.zeros(batch + (k,), a.real.dtype), Vh
+        return U, xp.zeros(batch + (k,), a.real.dtype), Vh
     return np.linalg.svd(a, full_matrices=full_matrices)
 
 
@@ -484,7 +521,8 @@ class Svd(Op):
             Vh, gVh = Vh.narrow(-2, 0, k), gVh.narrow(-2, 0, k)
         V = _mH(Vh)
         S2 = S * S
-        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(k, S._dtype)   # E_ij = s_j^2 - s_i^2, 1 on the diagonal
+        # E_ij = s_j^2 - s_i^2, 1 on the diagonal
+        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(k, S._dtype, S.device)
         UhgU = matmul(_mH(U), gU)
         VhgV = matmul(Vh, _mH(gVh))
         inner = ((UhgU - _mH(UhgU)) * S.unsqueeze(-2) + S.unsqueeze(-1) * (VhgV - _mH(VhgV))) / E
@@ -517,7 +555,7 @@ def svdvals(A, *, driver=None, out=None):
     if _requires_grad(A):
         return _out(svd(A, full_matrices=False).S, out)
     a = A._data
-    s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (min(a.shape[-2:]),))
+    s = np.linalg.svd(a, compute_uv=False) if a.size else _xp(a).zeros(a.shape[:-2] + (min(a.shape[-2:]),))
     return _out(Tensor._make(s.astype(A._dtype.to_real().np), A._dtype.to_real()), out)
 
 
@@ -527,8 +565,9 @@ def _svd_legacy(A, some=True, compute_uv=True):
         S = svdvals(A)
         m, n = A._data.shape[-2:]
         batch = A._data.shape[:-2]
-        return LegacySvdResult(Tensor._make(np.zeros(batch + (m, m), A._dtype.np), A._dtype), S,
-                               Tensor._make(np.zeros(batch + (n, n), A._dtype.np), A._dtype))
+        xp = _xp(A._data)
+        return LegacySvdResult(Tensor._make(xp.zeros(batch + (m, m), A._dtype.np), A._dtype), S,
+                               Tensor._make(xp.zeros(batch + (n, n), A._dtype.np), A._dtype))
     U, S, Vh = svd(A, full_matrices=not some)
     return LegacySvdResult(U, S, _mH(Vh))
 
@@ -538,19 +577,20 @@ class Qr(Op):
 
     def forward(ctx, a, mode):
         if mode == "r":
-            R = np.linalg.qr(a, mode="r") if a.size else np.zeros(a.shape[:-2] + (0,) + a.shape[-1:], a.dtype)
-            return np.zeros((0,), a.dtype), np.triu(R)
+            xp = _xp(a)
+            R = np.linalg.qr(a, mode="r") if a.size else xp.zeros(a.shape[:-2] + (0,) + a.shape[-1:], a.dtype)
+            return xp.zeros((0,), a.dtype), np.triu(R)
         Q, R = np.linalg.qr(a, mode=mode)
         return Q, R
 
     def backward(ctx, gQ, gR):
         mode = ctx.params["mode"]
-        Q, R = ctx.saved_tensors[-2:]
-        m, n = Q._data.shape[-2], R._data.shape[-1]
         if mode == "r":
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
                                "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
                                "through linalg.qr.")
+        Q, R = ctx.saved_tensors[-2:]
+        m, n = Q._data.shape[-2], R._data.shape[-1]
         if mode == "complete" and m > n:
             raise NotImplementedError("The QR decomposition is not differentiable when mode='complete' and "
                                       "nrows > ncols.")
@@ -588,18 +628,20 @@ def qr(A, mode="reduced", *, out=None):
 
 def _tolerances(S, m, n, dtype, atol, rtol):
     """Cut-off below which singular values count as zero: max(atol, rtol * s_max)."""
+    xp = _xp(S)
+
     def arr(x):
         if x is None:
             return None
-        return x._data if isinstance(x, Tensor) else np.asarray(x, dtype.to_real().np)
+        return x._data if isinstance(x, Tensor) else xp.asarray(x, dtype.to_real().np)
     atol, rtol = arr(atol), arr(rtol)
     if rtol is None:
         rtol = np.finfo(dtype.to_real().np).eps * max(m, n) if atol is None or not np.any(atol > 0) else 0.0
-    smax = S.max(-1) if S.shape[-1] else np.zeros(S.shape[:-1], S.dtype)
+    smax = S.max(-1) if S.shape[-1] else xp.zeros(S.shape[:-1], S.dtype)
     tol = rtol * smax
     if atol is not None:
         tol = np.maximum(atol, tol)
-    return np.asarray(tol)
+    return xp.asarray(tol)
 
 
 class Pinv(Op):
@@ -610,7 +652,7 @@ class Pinv(Op):
     def forward(ctx, a, atol, rtol, hermitian):
         m, n = a.shape[-2:]
         if a.size == 0:
-            return np.zeros(a.shape[:-2] + (n, m), a.dtype)
+            return _xp(a).zeros(a.shape[:-2] + (n, m), a.dtype)
         if hermitian:
             w, v = np.linalg.eigh(a)
             tol = _tolerances(np.abs(w), m, n, D.from_numpy(a.dtype), atol, rtol)
@@ -650,11 +692,11 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     a = A._data
     m, n = a.shape[-2:]
     if a.size == 0:
-        return _out(Tensor._make(np.zeros(a.shape[:-2], np.int64), D.int64), out)
+        return _out(Tensor._make(_xp(a).zeros(a.shape[:-2], np.int64), D.int64), out)
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
     t = _tolerances(s, m, n, A._dtype, atol, rtol)
     r = (s > t[..., None]).sum(-1).astype(np.int64)
-    return _out(Tensor._make(np.asarray(r), D.int64), out)
+    return _out(Tensor._make(_xp(s).asarray(r), D.int64), out)   # NumPy gives a scalar for one matrix
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
@@ -675,16 +717,17 @@ def lstsq(A, B, rcond=None, *, driver=None):
     r = float(rcond) if rcond is not None else eps * max(m, n)
     X = matmul(pinv(A, rtol=r), Bm)
     a = A._data
-    s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (min(m, n),), a.dtype)
+    xp = _xp(a)
+    s = np.linalg.svd(a, compute_uv=False) if a.size else xp.zeros(a.shape[:-2] + (min(m, n),), a.dtype)
     real = A._dtype.to_real()
-    empty = Tensor._make(np.zeros((0,), real.np), real)
+    empty = Tensor._make(xp.zeros((0,), real.np), real)
     rank_arr = None
     if driver != "gels":
-        tol = r * (s.max(-1) if s.shape[-1] else np.zeros(s.shape[:-1]))
-        rank_arr = (s > np.asarray(tol)[..., None]).sum(-1).astype(np.int64)
-        rank = Tensor._make(np.asarray(rank_arr), D.int64)
+        tol = r * (s.max(-1) if s.shape[-1] else xp.zeros(s.shape[:-1]))
+        rank_arr = (s > xp.asarray(tol)[..., None]).sum(-1).astype(np.int64)
+        rank = Tensor._make(xp.asarray(rank_arr), D.int64)
     else:
-        rank = Tensor._make(np.zeros((0,), np.int64), D.int64)
+        rank = Tensor._make(xp.zeros((0,), np.int64), D.int64)
     sv = Tensor._make(s.astype(real.np), real) if driver in ("gelsd", "gelss") else empty
     residuals = empty
     if m > n and driver != "gelsy" and (rank_arr is None or np.all(rank_arr == n)):
@@ -705,7 +748,8 @@ class _PowerZero(Op):
     grad_name = "MatrixPowerBackward0"
 
     def forward(ctx, a):
-        return np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
+        xp = _xp(a)
+        return xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
 
     def backward(ctx, g):
         return g * 0
@@ -748,7 +792,7 @@ def matrix_exp(A):
     norm = float(np.max(np.abs(a).sum(-2))) if a.size else 0.0
     s = max(0, int(math.ceil(math.log2(norm))) + 1) if norm > 0.5 else 0
     X = A / (2 ** s) if s else A
-    eye = _eye(n, A._dtype)
+    eye = _eye(n, A._dtype, A.device)
     E = eye + X / 18
     for k in range(17, 0, -1):   # Horner: I + X/1 (I + X/2 (I + ...)), 18 terms
         E = eye + matmul(X, E) / k

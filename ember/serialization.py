@@ -26,7 +26,8 @@ import numpy as np
 from . import _dtype as D
 from . import _storage
 from . import _utils
-from ._device import device as _device_cls
+from ._backends import device_of, is_host, to_device_array, xp as _xp
+from ._device import as_device, device as _device_cls
 from ._size import Size
 from ._tensor import Tensor
 
@@ -75,11 +76,12 @@ def _special_globals():
 
 # ----------------------------------------------------------------------- saving
 class _StorageRef:
-    """One storage to write: its root array and dtype (pickled as a persistent id)."""
-    __slots__ = ("key", "array", "dtype")
+    """One storage to write: its root array (on the host), dtype and location ('cpu',
+    'cuda:0'...), pickled as a persistent id."""
+    __slots__ = ("key", "array", "dtype", "location")
 
-    def __init__(self, key, array, dtype):
-        self.key, self.array, self.dtype = key, array, dtype
+    def __init__(self, key, array, dtype, location="cpu"):
+        self.key, self.array, self.dtype, self.location = key, array, dtype, location
 
 
 class _CheckpointPickler(pickle._Pickler):
@@ -98,7 +100,7 @@ class _CheckpointPickler(pickle._Pickler):
     def persistent_id(self, obj):
         if type(obj) is _StorageRef:
             cls = _storage.STORAGE_CLASS_OF[obj.dtype]
-            return ("storage", cls, obj.key, "cpu", int(obj.array.size))
+            return ("storage", cls, obj.key, obj.location, int(obj.array.size))
         return None
 
     def reducer_override(self, obj):
@@ -110,8 +112,6 @@ class _CheckpointPickler(pickle._Pickler):
 
     def _reduce_tensor(self, t):
         from .nn.parameter import Parameter
-        if type(t._data) is not np.ndarray:
-            t = t.cpu()
         if isinstance(t, Parameter):
             plain = Tensor._make(t._data, t._dtype)
             state = {k: v for k, v in t.__dict__.items() if k != "_is_param"}
@@ -124,8 +124,10 @@ class _CheckpointPickler(pickle._Pickler):
         return (_utils._rebuild_tensor_v2, args)
 
     def _storage_for(self, t):
-        """(storage, offset, stride) of t, in elements of t's dtype."""
+        """(storage, offset, stride) of t, in elements of t's dtype. A CUDA tensor's
+        storage is its device memory, copied to the host once, saved as 'cuda:N'."""
         a = t._data
+        host = is_host(a)
         root = _storage.root_array(a)
         if root.dtype != a.dtype and root.flags.c_contiguous and root.nbytes % a.itemsize == 0:
             root = root.reshape(-1).view(a.dtype)  # same memory, seen in the tensor's dtype
@@ -133,16 +135,19 @@ class _CheckpointPickler(pickle._Pickler):
         usable = (root.flags.c_contiguous and root.dtype == a.dtype
                   and all(s % item == 0 for s in a.strides))
         if usable:
-            delta = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+            delta = _storage._address(a) - _storage._address(root)
             usable = delta % item == 0
         if not usable:  # an unusual layout: save a compact copy of its own
-            root = np.ascontiguousarray(a)
+            root = _xp(a).ascontiguousarray(a)
             delta = 0
             a = root
-        where = (root.__array_interface__["data"][0], root.nbytes)
+        location = "cpu" if host else str(device_of(a))
+        where = (location, _storage._address(root), root.nbytes)
         ref = self.storages.get(where)
         if ref is None:
-            ref = _StorageRef(str(len(self.storages)), root.reshape(-1), t._dtype)
+            flat = root.reshape(-1)
+            ref = _StorageRef(str(len(self.storages)), flat if host else flat.get(), t._dtype,
+                              location)
             self.storages[where] = ref
             self._keep.append(root)
         elif ref.dtype is not t._dtype:
@@ -259,9 +264,13 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL,
 
 
 def reduce_tensor(t):
-    """Plain-pickle form of a tensor (copy.deepcopy, multiprocessing): a copy of its values."""
-    a = t._data if type(t._data) is np.ndarray else t._data.get()
-    return (_utils._rebuild_from_numpy, (np.array(a), t._dtype.name, t._requires_grad))
+    """Plain-pickle form of a tensor (copy.deepcopy, multiprocessing): a copy of its values
+    (a CUDA tensor's come back on its device)."""
+    a = t._data
+    if is_host(a):
+        return (_utils._rebuild_from_numpy, (np.array(a), t._dtype.name, t._requires_grad))
+    return (_utils._rebuild_device_tensor_from_numpy,
+            (a.get(), t._dtype, str(t.device), t._requires_grad))
 
 
 # ----------------------------------------------------------------------- the allow-list
@@ -438,23 +447,38 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _check_location(location, map_location):
-    """Where a storage saved at `location` goes; refuses CUDA without CUDA."""
+    """Where a storage saved at `location` goes (for a callable map_location: where it
+    was saved); refuses a CUDA device that is not there, with PyTorch's errors."""
     if map_location is None:
         target = location
     elif isinstance(map_location, dict):
         target = map_location.get(location, location)
     elif isinstance(map_location, (str, _device_cls)):
-        target = str(map_location)
+        target = map_location
     else:
         target = location
-    if str(target).startswith("cuda"):
+    target = str(target)
+    if target.startswith("cuda"):
         from . import cuda
         if not cuda.is_available():
             raise RuntimeError(
                 "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is "
                 "False. If you are running on a CPU-only machine, please use torch.load with "
                 "map_location=torch.device('cpu') to map your storages to the CPU.")
-    return str(target)
+        index = as_device(target).index or 0
+        if index >= cuda.device_count():
+            raise RuntimeError(
+                "Attempting to deserialize object on CUDA device %d but torch.cuda.device_count() "
+                "is %d. Please use torch.load with map_location to map your storages to an "
+                "existing device." % (index, cuda.device_count()))
+    return target
+
+
+def _placed(array, target):
+    """A loaded host array on the device named `target` ('cpu', 'cuda', 'cuda:1'...)."""
+    if target.startswith("cuda"):
+        return to_device_array(array, as_device(target))
+    return array
 
 
 def _array_from_bytes(data, dtype):
@@ -527,7 +551,8 @@ def _load_zip(fh, f, map_location, weights_only, mmap):
         if key in loaded:
             return loaded[key]
         dtype = _storage_dtype(storage_type, pid)
-        target = _check_location(location, map_location)
+        mapper = callable(map_location) and not isinstance(map_location, (str, dict, _device_cls))
+        target = None if mapper else _check_location(location, map_location)
         record = prefix + "data/" + key
         try:
             info = zf.getinfo(record)
@@ -541,24 +566,27 @@ def _load_zip(fh, f, map_location, weights_only, mmap):
                 else raw.copy().view(dtype.np)
         else:
             array = _array_from_bytes(_read_record(zf, record), dtype)
-        storage = _LoadedStorage(array, dtype, target)
-        if callable(map_location) and not isinstance(map_location, (str, dict, _device_cls)):
-            result = map_location(storage, location)
-            if result is not None:
-                storage = result if isinstance(result, _storage.TypedStorage) else storage
+        if mapper:
+            # the function gets the storage on the CPU; None means: where it was saved
+            storage = map_location(_LoadedStorage(array, dtype, "cpu"), location)
+            if storage is None:
+                target = _check_location(location, None)
+                storage = _LoadedStorage(_placed(array, target), dtype, target)
+            elif not isinstance(storage, _storage.TypedStorage):
+                raise RuntimeError("map_location should return a storage, got %s"
+                                   % type(storage).__name__)
+        else:
+            storage = _LoadedStorage(_placed(array, target), dtype, target)
         loaded[key] = storage
         return storage
 
     data = _read_record(zf, pkl[0])
     unpickler = _Unpickler(io.BytesIO(data), load_storage, weights_only)
-    result = unpickler.load()
-    if map_location is not None and not callable(map_location) or isinstance(map_location, dict):
-        result = _move_loaded(result, loaded)
-    return result
+    return unpickler.load()
 
 
 def _move_loaded(obj, loaded):
-    """After map_location to a non-CPU device, move the loaded tensors there."""
+    """Legacy files: the loaded tensors, moved to their storages' non-CPU device."""
     targets = {s.location for s in loaded.values()}
     if all(t == "cpu" for t in targets):
         return obj
@@ -612,10 +640,10 @@ def _load_legacy(fh, map_location, weights_only):
 
     def load_storage(pid):
         _, storage_type, key, location, numel = pid[:5]
-        _check_location(location, map_location)
+        target = _check_location(location, map_location)
         if key not in storages:
             dtype = _storage_dtype(storage_type, pid)
-            storages[key] = _LoadedStorage(np.zeros(int(numel), dtype.np), dtype, "cpu")
+            storages[key] = _LoadedStorage(np.zeros(int(numel), dtype.np), dtype, target)
         return storages[key]
 
     up = _Unpickler(fh, load_storage, weights_only)
@@ -627,4 +655,4 @@ def _load_legacy(fh, map_location, weights_only):
         nbytes = count * (2 if st.dtype is D.bfloat16 else st.dtype.itemsize)
         arr = _array_from_bytes(fh.read(nbytes), st.dtype)
         st.array[...] = arr
-    return result
+    return _move_loaded(result, storages)

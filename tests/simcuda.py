@@ -30,6 +30,33 @@ _API = json.load(open(os.path.join(os.path.dirname(__file__), "data", "cupy_api.
 _NAMESPACES = {k: set(v) for k, v in _API["namespaces"].items()}
 _NDARRAY_ATTRS = set(_API["ndarray"])
 
+# The ufunc methods CuPy implements beyond __call__ and outer, and for which ufuncs
+# (CuPy's _kernel.pyx: reduce/accumulate map to sum/prod and cumsum/cumprod,
+# reduceat to add only, at to the scatter_add/max/min kernels).
+_UFUNC_METHODS = {"reduce": ("add", "multiply"), "accumulate": ("add", "multiply"),
+                  "reduceat": ("add",), "at": ("add", "maximum", "minimum")}
+
+# What a real GPU would pay for: `launches` counts calls that would run a
+# kernel, `syncs` the reads that make the host wait for the device. With
+# `sync_sites` set to a Counter, each sync also records the Ember line asking.
+stats = {"launches": 0, "syncs": 0}
+sync_sites = None
+
+
+def _sync():
+    stats["syncs"] += 1
+    if sync_sites is not None:
+        import traceback
+        for frame in reversed(traceback.extract_stack()[:-2]):
+            if "/ember/" in frame.filename:
+                sync_sites["%s:%d" % (frame.filename.split("/ember/")[-1], frame.lineno)] += 1
+                break
+
+
+_ATOMIC_TYPES = {"add": ("int32", "float16", "float32", "float64", "uint32", "uint64"),
+                 "maximum": ("int32", "float32", "float64", "uint32", "uint64"),
+                 "minimum": ("int32", "float32", "float64", "uint32", "uint64")}
+
 _live = weakref.WeakValueDictionary()   # id -> device arrays that own their memory: the pool's "used" bytes
 _peak = [0]
 
@@ -54,8 +81,9 @@ def _wrap(r):
         return ndarray(r)
     if isinstance(r, np.generic):
         return ndarray(np.asarray(r))
-    if type(r) is tuple:
-        return tuple(_wrap(v) for v in r)
+    if isinstance(r, tuple):   # named tuples too (np.linalg.svd's result)
+        items = [_wrap(v) for v in r]
+        return tuple(items) if type(r) is tuple else type(r)(*items)
     if type(r) is list:
         return [_wrap(v) for v in r]
     return r
@@ -107,6 +135,7 @@ class ndarray:
                         "Please use `.get()` to construct a NumPy array explicitly.")
 
     def get(self, stream=None, order="C", out=None, blocking=True):
+        _sync()
         return np.array(self._a, order=order, copy=True)
 
     def set(self, arr, stream=None):
@@ -155,15 +184,33 @@ class ndarray:
 
         @functools.wraps(attr)
         def method(*args, **kwargs):
+            if name in ("item", "tolist"):
+                _sync()
+            stats["launches"] += 1
+            if name in ("sort", "argsort"):
+                if "kind" in kwargs:
+                    raise TypeError("%s() got an unexpected keyword argument 'kind'" % name)
+                kwargs["kind"] = "stable"
             kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
             return _wrap(attr(*_unwrap(args), **kwargs))
         return method
 
     # --- NumPy protocols, as CuPy implements them
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        stats["launches"] += 1
         name = ufunc.__name__
-        if name not in _API["ufuncs"] or (method != "__call__" and method not in _API["ufuncs"][name]):
+        if method == "__call__":   # CuPy calls its own function of the same name (matmul too)
+            if name not in _NAMESPACES[""]:
+                return NotImplemented
+        elif method not in _API["ufuncs"].get(name, ()):
             return NotImplemented
+        elif method != "outer" and name not in _UFUNC_METHODS[method]:
+            raise NotImplementedError("`cupy_%s.%s` is not supported yet" % (name, method))
+        if method == "at":   # CUDA atomics exist for these types only
+            dt = np.result_type(inputs[0].dtype)
+            if dt.name not in _ATOMIC_TYPES[name]:
+                raise TypeError("scatter_%s only supports %s as data type"
+                                % ({"add": "add"}.get(name, name[:3]), ", ".join(_ATOMIC_TYPES[name])))
         out = kwargs.get("out")
         if out is not None:
             if len(out) != 1:
@@ -176,12 +223,18 @@ class ndarray:
         return out[0] if out is not None else _wrap(r)
 
     def __array_function__(self, func, types_, args, kwargs):
+        stats["launches"] += 1
         module = func.__module__.split(".")[1:]
         if module and module[0] in ("_core", "core", "lib") and module != ["lib", "stride_tricks"]:
             module = []
         names = _NAMESPACES.get(".".join(module))
         if names is None or func.__name__ not in names:
             return NotImplemented
+        if func in (np.sort, np.argsort):
+            kwargs = dict(kwargs, kind="stable")   # CuPy's sorts are stable radix sorts
+        if func is np.where and type(args[0]) is not ndarray:
+            # CuPy's where calls condition.astype: a Python bool has none
+            raise AttributeError("'%s' object has no attribute 'astype'" % type(args[0]).__name__)
         kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
         return _wrap(func(*_unwrap(args), **kwargs))
 
@@ -199,18 +252,22 @@ class ndarray:
         return (ndarray(np.asarray(v)) for v in self._a)
 
     def __bool__(self):
+        _sync()
         return bool(self._a)
 
     def __float__(self):
+        _sync()
         return float(self._a)
 
     def __int__(self):
+        _sync()
         return int(self._a)
 
     def __complex__(self):
         return complex(self._a)
 
     def __index__(self):
+        _sync()
         return self._a.__index__()
 
     def __repr__(self):
@@ -261,6 +318,7 @@ def _used():
 # --------------------------------------------------------------- the module
 def _namespace_function(np_func):
     def f(*args, **kwargs):
+        stats["launches"] += 1
         kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
         return _wrap(np_func(*_unwrap(args), **kwargs))
     f.__name__ = getattr(np_func, "__name__", "f")

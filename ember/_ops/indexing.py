@@ -10,12 +10,15 @@ part in NumPy's advanced-index transposition rule), and an advanced part
 applied to that view.
 
 Index tensors are never op inputs (they would be cast to the compute dtype):
-they travel as NumPy arrays in the op's params.
+they travel as arrays in the op's params, on the device of the data they
+index (NumPy arrays for CPU tensors, CuPy arrays for cuda tensors).
 """
+import math
 import warnings
 
 import numpy as np
 
+from .. import _backends as B
 from .. import _dtype as D
 from .._dispatch import Op, apply, apply_inplace, interceptors
 from .._grad_mode import state as grad_state
@@ -146,6 +149,11 @@ def _slice_int(v):
     return v.__index__()
 
 
+def _first(a, bad):
+    """The first element of a where bad holds, as a Python int (for error messages)."""
+    return int(a[bad].ravel()[0])
+
+
 def _check_array_bounds(a, n, pos):
     if a.size == 0:
         return
@@ -153,15 +161,26 @@ def _check_array_bounds(a, n, pos):
     if lo < -n or hi >= n:
         if n == 0:
             raise IndexError("index is out of bounds for dimension with size 0")
-        bad = a[(a < -n) | (a >= n)].flat[0]
+        bad = _first(a, (a < -n) | (a >= n))
         raise IndexError("index %d is out of bounds for dimension %d with size %d" % (bad, pos, n))
+
+
+def _key_on(data, a):
+    """Index array a on data's device: PyTorch takes CPU indices for a cuda
+    tensor (they are copied over), but not cuda indices for a CPU tensor."""
+    if B.is_host(a) == B.is_host(data):
+        return a
+    if B.is_host(a):
+        return B.to_device_array(a, B.device_of(data))
+    raise RuntimeError("indices should be either on cpu or on the same device as the indexed tensor (cpu)")
 
 
 def _parse_key(x, key, own=False):
     """(basic, adv): `basic` indexes x's array as a view (ends with Ellipsis so
     a full int key still gives an array); `adv` is None or the advanced key
     (slice(None) and index arrays) applied to that view."""
-    shape = x._data.shape
+    data = x._data
+    shape = data.shape
     ndim = len(shape)
     if type(key) is not tuple:
         if type(key) is int:  # the common x[i]
@@ -180,6 +199,8 @@ def _parse_key(x, key, own=False):
     consumed = 0
     for k in key:
         kind, v = _classify(k)
+        if kind >= _BOOL and type(v) is not type(data):
+            v = _key_on(data, v)
         if kind == _INT or kind == _SLICE or kind == _ARR:
             consumed += 1
         elif kind == _MASK:
@@ -339,6 +360,9 @@ def _add_at(out, key, vals):
     """np.add.at(out, key, vals) where key is a tuple of int arrays for
     out's leading dims. np.add.at is slow on multi-dim operands; one flat
     add.at over linear positions is several times faster."""
+    if type(out) is not np.ndarray:
+        B.ufunc_at(np.add, out, key, vals)
+        return
     if not out.flags.c_contiguous or len(key) > out.ndim:
         np.add.at(out, key, vals)
         return
@@ -387,7 +411,7 @@ class AdvIndex(Op):
         try:
             return x[key]
         except IndexError:  # out-of-range indices PyTorch ignores: the result is empty
-            return np.empty(_adv_shape(x.shape, key), x.dtype)
+            return B.xp(x).empty(_adv_shape(x.shape, key), x.dtype)
 
     def backward(ctx, g):
         return apply(AdvIndexBackward, g, key=ctx.params["key"], shape=ctx.inputs_meta[0][0])
@@ -399,14 +423,14 @@ class AdvIndexBackward(Op):
     grad_name = "IndexPutBackward0"
 
     def forward(ctx, g, key, shape):
-        out = np.zeros(shape, g.dtype)
+        out = B.xp(g).zeros(shape, g.dtype)
         if g.size == 0:
             return out
         if _has_int_array(key):
             if _all_int_arrays(key):
                 _add_at(out, key, g)
             else:
-                np.add.at(out, key, g)
+                B.ufunc_at(np.add, out, key, g)
         else:  # masks only: every position is written once
             out[key] = g
         return out
@@ -438,7 +462,7 @@ class IndexPut(Op):
 
     def forward(ctx, x, v, basic, adv, vshape, accumulate=False, inplace=False):
         out = x if inplace else x.copy()
-        if isinstance(v, np.ndarray) and v.shape != vshape:
+        if not _is_scalar(v) and v.shape != vshape:
             v = v.reshape(vshape)
         dst = out[basic]
         try:
@@ -448,7 +472,7 @@ class IndexPut(Op):
                 if _all_int_arrays(adv):
                     _add_at(dst, adv, v)
                 else:
-                    np.add.at(dst, adv, v)
+                    B.ufunc_at(np.add, dst, adv, v)
             else:
                 dst[adv] = v
         except (OverflowError, ValueError) as e:
@@ -466,6 +490,17 @@ class IndexPut(Op):
         if ctx.inputs_meta[1] is not None:
             gv = _reduce_to(_index(g, p["basic"], p["adv"]), p["vshape"], ctx.inputs_meta[1][0])
         return gx, gv
+
+
+def _is_scalar(v):
+    return isinstance(v, (bool, int, float, complex))
+
+
+def _to_device_of(t, x):
+    """Tensor t on x's device (autograd-aware), for values PyTorch copies over."""
+    if type(t._data) is type(x._data) or B.is_host(t._data) == B.is_host(x._data):
+        return t
+    return t.to(x.device)
 
 
 def _reduce_to(g, vshape, shape):
@@ -509,7 +544,7 @@ def setitem(self, key, value):
     basic, adv = _parse_key(self, key, grad_state.enabled and (
         self._requires_grad or isinstance(value, Tensor) and value._requires_grad))
     if isinstance(value, Tensor):
-        v = value
+        v = value = _to_device_of(value, self)
         vsrc_shape = value._data.shape
     elif isinstance(value, (bool, int, float, complex, np.generic)):
         if isinstance(value, np.generic):
@@ -550,7 +585,7 @@ def setitem(self, key, value):
     else:
         va = v
     if self._dtype is D.bfloat16:
-        va = D.round_bfloat16(np.asarray(va, np.float32))
+        va = D.round_bfloat16(B.xp(dst_view).asarray(va, np.float32))
     try:
         if adv is None:
             dst_view[...] = va
@@ -600,18 +635,24 @@ class _Ctx:
 def _mutate(op, target, *others, **params):
     """target.<op>_(...): through apply_inplace when a graph is recorded, else
     the forward writes straight into target's memory (no copies)."""
-    if _needs_record(target, others) or target._dtype is D.bfloat16 or \
-            type(target._data) is not np.ndarray:
-        return apply_inplace(op, target, *others, **params)
     a = target._data
+    if _needs_record(target, others) or target._dtype is D.bfloat16 or \
+            (type(a) is not np.ndarray and B.is_host(a)):
+        return apply_inplace(op, target, *others, **params)
+    dt = a.dtype
+    arrays = []
+    for o in others:
+        if isinstance(o, Tensor):
+            oa = o._data
+            if type(oa) is not type(a):  # two devices: the dispatch settles it (PyTorch's error, or
+                return apply_inplace(op, target, *others, **params)  # a 0-dim CPU value moved over)
+            o = oa if oa.dtype == dt else oa.astype(dt)
+        arrays.append(o)
     if target._base is not None and not getattr(op, "fills", False) and \
             any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation.")
-    dt = a.dtype
-    arrays = [(o._data if o._data.dtype == dt else o._data.astype(dt)) if isinstance(o, Tensor) else o
-              for o in others]
     ctx = _Ctx()
     ctx.params = params
     op.forward(ctx, a, *arrays, inplace=True, **params)
@@ -634,13 +675,26 @@ def _as_index(index):
     return as_tensor_arg(index)
 
 
-def _index_array(index, ok_dtypes, message, exc=RuntimeError):
-    index = _as_index(index)
+def _check_device(x, t, what=None):
+    """PyTorch's check that t (an index, mask...) is on x's device."""
+    a, b = x._data, t._data
+    if type(a) is not type(b) and B.device_of(a) != B.device_of(b):
+        if what is not None:
+            raise RuntimeError(what % (t.device, x.device))
+        devs = sorted((str(x.device), str(t.device)), reverse=True)
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                           "devices, %s and %s!" % tuple(devs))
+
+
+def _index_array(like, index, ok_dtypes, message, exc=RuntimeError):
+    """The array of an index argument of an op on tensor `like` (same device)."""
+    if isinstance(index, Tensor):
+        _check_device(like, index)
+    else:  # a list or array: made on like's device
+        index = as_tensor_arg(index).to(like.device)
     if index._dtype not in ok_dtypes:
         raise exc(message)
     a = index._data
-    if type(a) is not np.ndarray:
-        return a.get()
     # a recorded graph keeps the index: later writes to the index tensor must not change it
     return a.copy() if grad_state.enabled else a
 
@@ -653,13 +707,14 @@ def _along_key(idx, dim):
     """The NumPy key picking, at each position p of idx, the element whose
     coordinate along dim is idx[p] and whose other coordinates are p's."""
     nd = idx.ndim
+    xp = B.xp(idx)
     key = []
     for d in range(nd):
         if d == dim:
             key.append(idx)
         else:
             n = idx.shape[d]
-            r = np.arange(n)
+            r = xp.arange(n)
             if nd > 1:
                 s = [1] * nd
                 s[d] = n
@@ -695,12 +750,18 @@ def _check_along(x_shape, idx, dim, fname, src_shape=None):
     n = xs[dim]
     lo, hi = idx.min(), idx.max()
     if lo < 0 or hi >= n:
-        bad = idx[(idx < 0) | (idx >= n)].flat[0]
+        bad = _first(idx, (idx < 0) | (idx >= n))
         raise RuntimeError("index %d is out of bounds for dimension %d with size %d" % (bad, dim, n))
 
 
 def _flat1(a):
     return a.reshape(1) if a.ndim == 0 else a
+
+
+def _zeros(shape, g):
+    """A zero tensor of `shape` beside gradient g (its device and dtype)."""
+    a = g._data
+    return Tensor._make(B.xp(a).zeros(shape, a.dtype), g._dtype)
 
 
 # ===================================================================== gather / scatter
@@ -714,13 +775,11 @@ class Gather(Op):
 
     def backward(ctx, g):
         p = ctx.params
-        shape = ctx.inputs_meta[0][0]
-        zeros = Tensor._make(np.zeros(shape, g._data.dtype), g._dtype)
-        return apply(ScatterAdd, zeros, g, dim=p["dim"], index=p["index"])
+        return apply(ScatterAdd, _zeros(ctx.inputs_meta[0][0], g), g, dim=p["dim"], index=p["index"])
 
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
-    idx = _index_array(index, _INT32_64, "gather(): Expected dtype int32/int64 for index")
+    idx = _index_array(input, index, _INT32_64, "gather(): Expected dtype int32/int64 for index")
     d = wrap_dim(dim, input.ndim)
     _check_along(input._data.shape, idx, d, "gather")
     return _out(apply(Gather, input, dim=d, index=idx), out)
@@ -738,15 +797,18 @@ class Scatter(Op):
     def forward(ctx, x, src, dim, index, reduce=None, inplace=False):
         out = x if inplace else x.copy()
         o1, i1 = _flat1(out), _flat1(index)
-        if isinstance(src, np.ndarray):
+        if _is_scalar(src):
+            if reduce is not None:
+                src = B.xp(out).asarray(src, out.dtype)
+        else:
             src = _flat1(src)[_src_sub(i1.shape)]
         key = _along_key(i1, dim)
         if reduce is None:
             o1[key] = src
         elif reduce == "add":
-            _add_at(o1, key, src if isinstance(src, np.ndarray) else np.asarray(src, out.dtype))
+            _add_at(o1, key, src)
         else:
-            np.multiply.at(o1, key, src if isinstance(src, np.ndarray) else np.asarray(src, out.dtype))
+            B.ufunc_at(np.multiply, o1, key, src)
         return out
 
     def backward(ctx, g):
@@ -822,13 +884,13 @@ class ScatterReduce(Op):
         if reduce == "sum" or reduce == "mean":
             _add_at(o1, key, s)
         elif reduce == "prod":
-            np.multiply.at(o1, key, s)
+            B.ufunc_at(np.multiply, o1, key, s)
         elif reduce == "amax":
-            np.maximum.at(o1, key, s)
+            B.ufunc_at(np.maximum, o1, key, s)
         else:
-            np.minimum.at(o1, key, s)
+            B.ufunc_at(np.minimum, o1, key, s)
         if reduce == "mean":
-            count = np.zeros(o1.shape, np.int64)
+            count = B.xp(out).zeros(o1.shape, np.int64)
             _add_at(count, key, 1)
             if include_self:
                 count += 1
@@ -849,7 +911,7 @@ class ScatterReduce(Op):
         src_shape = tuple(src.shape)
         # positions that received at least one src value
         i1 = _flat1(idx)
-        hit = np.zeros(xs if xs else (1,), np.bool_)
+        hit = B.xp(i1).zeros(xs if xs else (1,), np.bool_)
         hit[_along_key(i1, dim)] = True
         hit = Tensor._make(hit.reshape(xs), D.bool_)
 
@@ -869,8 +931,7 @@ class ScatterReduce(Op):
                 src, _src_sub(idx.shape), None)
             src_hit = (s_sub == gath(result))
             self_hit = (x == result) if inc else None
-            cnt = apply(ScatterAdd, Tensor._make(np.zeros(xs, g._data.dtype), g._dtype),
-                        src_hit.to(g._dtype), dim=dim, index=idx)
+            cnt = apply(ScatterAdd, _zeros(xs, g), src_hit.to(g._dtype), dim=dim, index=idx)
             if inc:
                 cnt = cnt + self_hit.to(g._dtype)
                 gx = g * self_hit.to(g._dtype) / cnt.clamp(min=1)
@@ -889,15 +950,16 @@ def _prod_grads(g, x, src, result, dim, idx, inc, hit):
     key = _along_key(i1, dim)
     sa = _flat1(src._data)[_src_sub(i1.shape)]
     xs = xa.shape if xa.ndim else (1,)
+    xp = B.xp(xa)
     # product of the nonzero factors and the count of zero factors at each position
-    nz = np.ones(xs, xa.dtype)
-    zc = np.zeros(xs, np.int64)
+    nz = xp.ones(xs, xa.dtype)
+    zc = xp.zeros(xs, np.int64)
     if inc:
         x1 = _flat1(xa)
         nz = np.where(x1 != 0, x1, 1).astype(xa.dtype)
         zc = (x1 == 0).astype(np.int64)
-    np.multiply.at(nz, key, np.where(sa != 0, sa, 1))
-    np.add.at(zc, key, (sa == 0).astype(np.int64))
+    B.ufunc_at(np.multiply, nz, key, np.where(sa != 0, sa, 1))
+    B.ufunc_at(np.add, zc, key, (sa == 0).astype(np.int64))
     # gradient of src: product of the other factors at the position
     nz_s, zc_s = nz[key], zc[key]
     others = np.where(sa != 0, np.where(zc_s == 0, nz_s / np.where(sa != 0, sa, 1), 0),
@@ -905,8 +967,8 @@ def _prod_grads(g, x, src, result, dim, idx, inc, hit):
     gs = apply(Gather, g, dim=dim, index=idx) * Tensor._make(others.astype(sa.dtype), g._dtype)
     if inc:
         # gradient of self: product of the scattered src values
-        p_src = np.ones(xs, xa.dtype)
-        np.multiply.at(p_src, key, sa)
+        p_src = xp.ones(xs, xa.dtype)
+        B.ufunc_at(np.multiply, p_src, key, sa)
         gx = g * Tensor._make(p_src.reshape(xa.shape), g._dtype)
     else:
         gx = masked_fill(g, hit, 0)
@@ -914,7 +976,7 @@ def _prod_grads(g, x, src, result, dim, idx, inc, hit):
 
 
 def _scatter_args(input, dim, index, src, fname="scatter"):
-    idx = _index_array(index, _INT64, "%s(): Expected dtype int64 for index" % fname)
+    idx = _index_array(input, index, _INT64, "%s(): Expected dtype int64 for index" % fname)
     d = wrap_dim(dim, input.ndim)
     if isinstance(src, Tensor):
         if src._dtype is not input._dtype:
@@ -998,7 +1060,7 @@ def _index_reduce_args(self, dim, index, source, reduce):
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError("index_reduce(): Expected reduce to be one of prod, mean, amax or amin but "
                            "got %s." % reduce)
-    idx = _index_array(index, _INT32_64, "index_reduce_(): Expected dtype int32/int64 for index")
+    idx = _index_array(self, index, _INT32_64, "index_reduce_(): Expected dtype int32/int64 for index")
     if idx.ndim > 1:
         raise IndexError("index_reduce_(): Index is supposed to be a vector, but got dim: %d with type: "
                          "%s and size: %s" % (idx.ndim, _title(_as_index(index)._dtype), _fmt(idx.shape)))
@@ -1055,13 +1117,11 @@ class IndexSelect(Op):
 
     def backward(ctx, g):
         p = ctx.params
-        shape = ctx.inputs_meta[0][0]
-        zeros = Tensor._make(np.zeros(shape, g._data.dtype), g._dtype)
-        return apply(IndexAdd, zeros, g, dim=p["dim"], index=p["index"])
+        return apply(IndexAdd, _zeros(ctx.inputs_meta[0][0], g), g, dim=p["dim"], index=p["index"])
 
 
 def index_select(input, dim, index, *, out=None):
-    idx = _index_array(index, _INT32_64, "index_select(): Expected dtype int32 or int64 for index")
+    idx = _index_array(input, index, _INT32_64, "index_select(): Expected dtype int32 or int64 for index")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     d = wrap_dim(dim, input.ndim)
@@ -1076,7 +1136,7 @@ def index_select(input, dim, index, *, out=None):
     if idx.size:
         lo, hi = idx.min(), idx.max()
         if lo < 0 or hi >= n:
-            bad = idx[(idx < 0) | (idx >= n)].flat[0]
+            bad = _first(idx, (idx < 0) | (idx >= n))
             raise RuntimeError("INDICES element is out of DATA bounds, id=%d axis_dim=%d" % (bad, n))
     return _out(apply(IndexSelect, input, dim=d, index=idx), out)
 
@@ -1090,17 +1150,17 @@ class IndexAdd(Op):
         if alpha != 1:
             src = src * alpha
         if out.ndim == 0:
-            np.add.at(out.reshape(1), index, src.reshape(-1))
+            B.ufunc_at(np.add, out.reshape(1), index, src.reshape(-1))
             return out
         shape = out.shape
         a = int(np.prod(shape[:dim]))
         b = int(np.prod(shape[dim + 1:]))
         if out.flags.c_contiguous and src.ndim == out.ndim:
             o3 = out.reshape(a, shape[dim], b)
-            key = (np.arange(a).reshape(a, 1), index.reshape(1, -1))
+            key = (B.xp(out).arange(a).reshape(a, 1), index.reshape(1, -1))
             _add_at(o3, key, src.reshape(a, index.size, b))
         else:
-            np.add.at(out, _dim_key(dim, index), src)
+            B.ufunc_at(np.add, out, _dim_key(dim, index), src)
         return out
 
     def backward(ctx, g):
@@ -1119,9 +1179,9 @@ class IndexAdd(Op):
 def _index_dim_args(self, dim, index, source, fname):
     """Shared checks of index_add/index_copy: vector index, matching source shape."""
     if fname == "index_add_":
-        idx = _index_array(index, _INT32_64, "index_add_(): Expected dtype int32/int64 for index")
+        idx = _index_array(self, index, _INT32_64, "index_add_(): Expected dtype int32/int64 for index")
     else:
-        idx = _index_array(index, _INT64, "index_copy_(): Expected a long tensor for index, but got %s"
+        idx = _index_array(self, index, _INT64, "index_copy_(): Expected a long tensor for index, but got %s"
                            % _title(_as_index(index)._dtype))
     if idx.ndim > 1:
         raise IndexError("%s(): Index is supposed to be a vector, but got dim: %d with type: %s and "
@@ -1168,7 +1228,7 @@ def _index_dim_args(self, dim, index, source, fname):
                              "(%d)" % (idx.size, n_src))
         n = xs[d] if xs else 1
         if idx.size and (idx.min() < 0 or idx.max() >= n):
-            bad = idx[(idx < 0) | (idx >= n)][0]
+            bad = _first(idx, (idx < 0) | (idx >= n))
             raise IndexError("index_copy_(): index %d is out of bounds for dimension %d with size %d"
                              % (bad, d, n))
     return d, idx
@@ -1249,19 +1309,20 @@ class IndexFill(Op):
 
 
 def _index_fill_args(self, dim, index, value):
-    idx = _index_array(index, _INT64, "index_fill_(): Expected dtype int64 for index.", IndexError)
+    idx = _index_array(self, index, _INT64, "index_fill_(): Expected dtype int64 for index.", IndexError)
     if idx.ndim > 1:
         raise IndexError("Index has to be a vector/scalar")
     idx = idx.reshape(-1)
     d = wrap_dim(dim, self.ndim)
     n = self._data.shape[d] if self.ndim else 1
     if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = idx[(idx < -n) | (idx >= n)][0]
+        bad = _first(idx, (idx < -n) | (idx >= n))
         raise IndexError("index %d is out of bounds for dimension %d with size %d" % (bad, d, n))
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got tensor "
                                "with %d dimension(s)." % value.ndim)
+        value = _to_device_of(value, self)  # PyTorch reads the value from any device
     else:
         if isinstance(value, np.generic):
             value = value.item()
@@ -1326,7 +1387,7 @@ def index_put_(self, indices, values, accumulate=False):
 
 # ===================================================================== masked ops
 
-def _mask_array(mask, fname):
+def _mask_array(x, mask, fname):
     mask = _as_index(mask)
     if mask._dtype is not D.bool_:
         if fname == "masked_select":
@@ -1336,8 +1397,9 @@ def _mask_array(mask, fname):
                                % _dtype_word(mask._dtype))
         raise RuntimeError("%s only supports boolean masks, but got mask with dtype %s"
                            % (fname, _dtype_word(mask._dtype)))
-    a = mask._data
-    return a if type(a) is np.ndarray else a.get()
+    _check_device(x, mask, "expected self and mask to be on the same device, but got mask on %s and "
+                           "self on %s")
+    return mask._data
 
 
 def _dtype_word(d):
@@ -1374,7 +1436,7 @@ class MaskedFill(Op):
         if inplace:
             np.copyto(x, value, where=mask, casting="unsafe")
             return x
-        v = np.asarray(value)
+        v = B.xp(x).asarray(value)
         if v.dtype != x.dtype:
             v = v.astype(x.dtype)
         return np.where(mask, v, x)
@@ -1394,7 +1456,7 @@ def _fill_value(self, value, fname):
         if value.ndim != 0:
             raise RuntimeError("%s only supports a 0-dimensional value tensor, but got tensor with %d "
                                "dimension(s)." % (fname, value.ndim))
-        return value
+        return _to_device_of(value, self)  # PyTorch reads the value from any device
     if isinstance(value, np.generic):
         value = value.item()
     if not isinstance(value, (bool, int, float, complex)):
@@ -1405,14 +1467,14 @@ def _fill_value(self, value, fname):
 
 
 def masked_fill(input, mask, value):
-    m = _mask_array(mask, "masked_fill_")
+    m = _mask_array(input, mask, "masked_fill_")
     value = _fill_value(input, value, "masked_fill_")
     _broadcast_or_raise(input._data.shape, m.shape)
     return apply(MaskedFill, input, value, mask=m)
 
 
 def masked_fill_(self, mask, value):
-    m = _mask_array(mask, "masked_fill_")
+    m = _mask_array(self, mask, "masked_fill_")
     value = _fill_value(self, value, "masked_fill_")
     _check_inplace_shape(self._data.shape, _broadcast_or_raise(self._data.shape, m.shape))
     return _mutate(MaskedFill, self, value, mask=m)
@@ -1435,7 +1497,7 @@ class MaskedSelect(Op):
 
 
 def masked_select(input, mask, *, out=None):
-    m = _mask_array(mask, "masked_select")
+    m = _mask_array(input, mask, "masked_select")
     _broadcast_or_raise(input._data.shape, m.shape)
     return _out(apply(MaskedSelect, input, mask=m), out)
 
@@ -1449,7 +1511,7 @@ class MaskedScatter(Op):
             out = x
         else:
             shape = np.broadcast_shapes(x.shape, mask.shape)
-            out = np.array(np.broadcast_to(x, shape))
+            out = np.broadcast_to(x, shape).copy()
         if mask.shape != out.shape:
             mask = np.broadcast_to(mask, out.shape)
         n = int(np.count_nonzero(mask))
@@ -1475,7 +1537,7 @@ class MaskedScatter(Op):
 
 
 def _masked_scatter_args(self, mask, source):
-    m = _mask_array(mask, "masked_scatter_")
+    m = _mask_array(self, mask, "masked_scatter_")
     if not isinstance(source, Tensor):
         raise TypeError("masked_scatter(): argument 'source' must be Tensor, not %s"
                         % type(source).__name__)
@@ -1501,12 +1563,8 @@ def masked_scatter_(self, mask, source):
 
 # ===================================================================== nonzero, take, put
 
-def _host(a):
-    return a if type(a) is np.ndarray else a.get()
-
-
 def nonzero(input, *, out=None, as_tuple=False):
-    a = _host(input._data)
+    a = input._data
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64, copy=False), D.int64)
                      for i in np.nonzero(np.atleast_1d(a)))
@@ -1528,22 +1586,23 @@ class Take(Op):
         p = ctx.params
         shape = ctx.inputs_meta[0][0]
         numel = int(np.prod(shape)) if shape else 1
-        zeros = Tensor._make(np.zeros((numel,), g._data.dtype), g._dtype)
-        return apply(Put, zeros, g, index=p["index"].reshape(-1), accumulate=True).reshape(shape)
+        flat = apply(Put, _zeros((numel,), g), g, index=p["index"].reshape(-1), accumulate=True)
+        return flat.reshape(shape)
 
 
-def _flat_index(index, numel, fname):
-    idx = _index_array(index, _INT64, "%s(): Expected a long tensor for index, but got %s"
+def _flat_index(x, index, fname):
+    numel = x.numel()
+    idx = _index_array(x, index, _INT64, "%s(): Expected a long tensor for index, but got %s"
                        % (fname, _title(_as_index(index)._dtype)))
     if idx.size and (idx.min() < -numel or idx.max() >= numel):
-        bad = idx[(idx < -numel) | (idx >= numel)].flat[0]
+        bad = _first(idx, (idx < -numel) | (idx >= numel))
         raise IndexError("out of range: tried to access index %d on a tensor of %d elements."
                          % (bad, numel))
     return idx
 
 
 def take(input, index, *, out=None):
-    idx = _flat_index(index, input.numel(), "take")
+    idx = _flat_index(input, index, "take")
     if input.numel() == 0 and idx.size:
         raise IndexError("take(): tried to take from an empty tensor")
     return _out(apply(Take, input, index=idx), out)
@@ -1558,7 +1617,7 @@ class Put(Op):
         flat = out.reshape(-1)
         copy_back = inplace and not out.flags.c_contiguous
         if accumulate:
-            np.add.at(flat, index, src.reshape(-1))
+            B.ufunc_at(np.add, flat, index, src.reshape(-1))
         else:
             flat[index] = src.reshape(-1)
         if copy_back:
@@ -1569,8 +1628,7 @@ class Put(Op):
         p = ctx.params
         gx = gs = None
         if ctx.inputs_meta[0] is not None:
-            gx = g if p.get("accumulate") else apply(Put, g, Tensor._make(
-                np.zeros(p["index"].shape, g._data.dtype), g._dtype), index=p["index"])
+            gx = g if p.get("accumulate") else apply(Put, g, _zeros(p["index"].shape, g), index=p["index"])
         if ctx.inputs_meta[1] is not None:
             gs = apply(Take, g, index=p["index"]).reshape(ctx.inputs_meta[1][0])
         return gx, gs
@@ -1579,7 +1637,7 @@ class Put(Op):
 def _put_args(self, index, source):
     if not isinstance(source, Tensor):
         raise TypeError("put_(): argument 'source' must be Tensor, not %s" % type(source).__name__)
-    idx = _flat_index(index, self.numel(), "put_")
+    idx = _flat_index(self, index, "put_")
     if idx.size != source.numel():
         raise IndexError("put_(): Expected source and index to have the same number of elements, but "
                          "got source.numel() = %d, index.numel() = %d" % (source.numel(), idx.size))
@@ -1601,7 +1659,7 @@ def put_(self, index, source, accumulate=False):
 
 
 def take_along_dim(input, indices, dim=None, *, out=None):
-    idx = _index_array(indices, _INT64, "torch.take_along_dim(): dtype of indices should be Long but "
+    idx = _index_array(input, indices, _INT64, "torch.take_along_dim(): dtype of indices should be Long but "
                        "got %s" % _title(_as_index(indices)._dtype))
     if dim is None:
         flat = input.reshape(-1)
@@ -1635,18 +1693,20 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 
 def _values_array(x):
     if isinstance(x, Tensor):
-        return _host(x._data), x._dtype
+        return x._data, x._dtype
     a = np.asarray(x)
     return a, D.scalar_dtype(x) if a.ndim == 0 and not isinstance(x, np.ndarray) else D.from_numpy(a.dtype)
 
 
 def _searchsorted_nd(seq, vals, right):
     """searchsorted row by row (seq (..., M), vals (..., K) with equal leading dims), vectorised."""
+    if not B.is_host(seq):  # CuPy's lexsort has no axis: a batched binary search instead
+        return _bisect_rows(seq, vals, right)
     m = seq.shape[-1]
     k = vals.shape[-1]
-    s2 = seq.reshape(-1, m)
-    v2 = vals.reshape(-1, k)
-    rows = s2.shape[0]
+    rows = math.prod(seq.shape[:-1])  # (not -1: a size-0 dim makes it ambiguous)
+    s2 = seq.reshape(rows, m)
+    v2 = vals.reshape(rows, k)
     dt = np.result_type(s2.dtype, v2.dtype)
     c = np.concatenate([s2.astype(dt, copy=False), v2.astype(dt, copy=False)], axis=1)
     is_seq = np.concatenate([np.ones((rows, m), np.int64), np.zeros((rows, k), np.int64)], axis=1)
@@ -1659,6 +1719,33 @@ def _searchsorted_nd(seq, vals, right):
     return res[:, m:].reshape(vals.shape)
 
 
+def _bisect_rows(seq, vals, right):
+    """_searchsorted_nd as a binary search run on all values at once (NaN sorts last)."""
+    xp = B.xp(seq)
+    m = seq.shape[-1]
+    rows = math.prod(seq.shape[:-1])
+    s2 = seq.reshape(rows, m)
+    v2 = vals.reshape(rows, vals.shape[-1])
+    lo = xp.zeros(v2.shape, np.int64)
+    hi = xp.full(v2.shape, m, np.int64)
+    vnan = xp.isnan(v2) if v2.dtype.kind == "f" else None
+    for _ in range(m.bit_length()):
+        mid = (lo + hi) >> 1
+        s = xp.take_along_axis(s2, xp.minimum(mid, m - 1), axis=1)
+        if right:   # does s sort at or before v?
+            before = s <= v2
+            if vnan is not None:
+                before |= vnan
+        else:       # strictly before v?
+            before = s < v2
+            if vnan is not None:
+                before |= vnan & ~xp.isnan(s)
+        before &= lo < hi
+        lo = xp.where(before, mid + 1, lo)
+        hi = xp.where(before, hi, mid)
+    return lo.reshape(vals.shape)
+
+
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, out=None,
                  sorter=None):
     if side is not None:
@@ -1668,12 +1755,18 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side "
                                "of left while right was True")
         right = side == "right"
-    seq = _host(sorted_sequence._data)
+    seq = sorted_sequence._data
     scalar = not isinstance(input, Tensor)
+    if not scalar and type(input._data) is not type(seq) and input.device != sorted_sequence.device:
+        raise RuntimeError("torch.searchsorted(): boundaries and input value tensors should have same device "
+                           "type, but we got boundaries tensor device type %s and input value tensor device "
+                           "type %s" % (sorted_sequence.device.type, input.device.type))
     vals, _ = _values_array(input)
+    if type(vals) is not type(seq):  # a Python number: beside the boundaries
+        vals = B.xp(seq).asarray(vals)
     if sorter is not None:
-        sa = _index_array(sorter, _INT64, "torch.searchsorted(): sorter must be a tensor of long dtype "
-                          "but got %s" % _title(_as_index(sorter)._dtype))
+        sa = _index_array(sorted_sequence, sorter, _INT64, "torch.searchsorted(): sorter must be a tensor "
+                          "of long dtype but got %s" % _title(_as_index(sorter)._dtype))
         if sa.shape != seq.shape:
             raise RuntimeError("torch.searchsorted(): boundary and sorter must have the same size, but "
                                "got boundary tensor %s and got sorter tensor %s"
@@ -1694,7 +1787,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                "match, but we got boundaries tensor %s and input value tensor %s"
                                % (_fmt(seq.shape), _fmt(vals.shape)))
         r = _searchsorted_nd(seq, vals, right)
-    res = Tensor._make(np.asarray(r, dtype=odt), D.int32 if out_int32 else D.int64)
+    res = Tensor._make(B.xp(seq).asarray(r, dtype=odt), D.int32 if out_int32 else D.int64)
     return _out(res, out)
 
 
@@ -1707,14 +1800,15 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 def bincount(input, weights=None, minlength=0):
     if input._dtype.category != D.INT:
         raise NotImplementedError("\"bincount_cpu\" not implemented for '%s'" % _title(input._dtype))
-    a = _host(input._data)
+    a = input._data
     if a.ndim != 1 or (a.size and a.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
     if weights is None:
         return Tensor._make(np.bincount(a, minlength=minlength).astype(np.int64, copy=False), D.int64)
-    w = _host(weights._data)
+    _check_device(input, weights)
+    w = weights._data
     if w.ndim != 1 or w.shape[0] != a.shape[0]:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     odt = weights._dtype if weights._dtype in (D.float32, D.float64) else D.float64
@@ -1727,7 +1821,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
         raise NotImplementedError("\"histogram_cpu\" not implemented for '%s'" % _title(input._dtype))
     if bins <= 0:
         raise RuntimeError("torch.histogram(): bins must be > 0, but got %d for dimension 0" % bins)
-    a = _host(input._data).reshape(-1)
+    a = input._data.reshape(-1)
     dt = a.dtype.type
     lo, hi = dt(min), dt(max)
     if lo == hi and a.size:

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._backends import strided_view
+from .._backends import strided_view, xp as _xp
 from .._dispatch import Op, apply
 from .._tensor import Tensor
 from ._util import as_tensor_arg, wrap_dim
@@ -735,7 +735,7 @@ class EinsumDiagEmbed(Op):
     dtype_rule = "keep"
 
     def forward(ctx, x, term, uniq, shape):
-        out = np.zeros(shape, x.dtype)
+        out = _xp(x).zeros(shape, x.dtype)
         strides = [0] * len(uniq)
         for k, c in enumerate(term):
             strides[uniq.index(c)] += out.strides[k]
@@ -949,10 +949,9 @@ class DiagEmbed(Op):
     dtype_rule = "keep"
 
     def forward(ctx, x, shape, offset, dim1, dim2):
-        out = np.zeros(shape, x.dtype)
-        d = np.diagonal(out, offset, dim1, dim2)
-        d.flags.writeable = True   # NumPy hands diagonals out read-only; out is ours
-        d[...] = x
+        from .shape import _diagonal_view
+        out = _xp(x).zeros(shape, x.dtype)
+        _diagonal_view(out, offset, dim1, dim2)[...] = x   # a writable view (np.diagonal's is read-only)
         return out
 
     def backward(ctx, g):
@@ -996,7 +995,7 @@ def _cdist_forward(x1, x2, p, use_mm):
         return np.sqrt((diff * diff).sum(-1))
     if math.isinf(p):
         if diff.shape[-1] == 0:
-            return np.zeros(diff.shape[:-1], x1.dtype)
+            return _xp(x1).zeros(diff.shape[:-1], x1.dtype)
         return diff.max(-1)
     return (diff ** p).sum(-1) ** (1.0 / p)
 

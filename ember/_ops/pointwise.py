@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .._backends import is_host as _is_host, xp as _xp
 from .._dispatch import Op, apply, apply_inplace, interceptors as _interceptors, wrap as _wrap
 from .._grad_mode import state as _grad_state
 from .._tensor import Tensor
@@ -188,7 +189,15 @@ def _int_array(x):
 
 
 def _check_int_zero(a, b):
-    if _int_array(a) and _int_array(b) and np.any(np.asarray(b) == 0):
+    if not (_int_array(a) and _int_array(b)):
+        return
+    if _is_host(b):
+        zero = (b == 0).any()
+    elif hasattr(b, "__cuda_array_interface__"):
+        return  # PyTorch's CUDA kernels do not check (and a check would wait for the device)
+    else:
+        zero = b == 0  # a number
+    if zero:
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -215,7 +224,7 @@ class TruncDivide(Op):
         if _int_array(a) and _int_array(b):
             q = np.floor_divide(a, b)
             # floor and trunc differ where the division is inexact and the signs differ
-            return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
+            return q + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
         return np.trunc(np.true_divide(a, b))
 
     backward = FloorDivide.backward
@@ -256,13 +265,14 @@ class Fmod(Op):
 
 
 def _int_pow(a, b):
-    """Integer power; negative exponents give 1, -1 or 0 like PyTorch's kernel."""
-    b = np.asarray(b)
+    """Integer power; negative exponents give 1, -1 or 0 like PyTorch's kernel.
+    b is an array; a an array or a number."""
     neg = b < 0
-    if not neg.any():
+    if _is_host(b) and not neg.any():  # the common case, checked on the host only (no device sync)
         return np.power(a, b)
     out = np.power(a, np.where(neg, 0, b))
-    a = np.asarray(a)
+    if not hasattr(a, "shape"):  # a number base: CuPy's where wants an array condition
+        a = _xp(b).asarray(a)
     special = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
     return np.where(neg, special.astype(out.dtype), out)
 
@@ -407,7 +417,11 @@ class BitwiseXor(Op):
 
 def _shift_parts(a, b):
     a, b = _fit2(a, b)
-    a, b = np.asarray(a), np.asarray(b)
+    # a Python number becomes a 0-dim array beside the other operand (on its device)
+    if type(a) is int or type(a) is bool:
+        a = _xp(b).asarray(a)
+    elif type(b) is int or type(b) is bool:
+        b = _xp(a).asarray(b)
     bits = a.dtype.itemsize * 8
     return a, b, bits
 
@@ -901,7 +915,7 @@ def _poly(coef, z):
 
 def _erf_abs(x):
     """(erf(|x|), erfc(|x|)) in float64, for any float array x."""
-    ax = np.abs(np.asarray(x, dtype=np.float64))
+    ax = np.abs(x.astype(np.float64, copy=False))
     z = ax * ax
     y = _poly(_PP, z) / _poly(_QQ, z)
     e1 = ax + ax * y
@@ -916,12 +930,9 @@ def _erf_abs(x):
     zt = (ax.view(np.uint64) & np.uint64(0xFFFFFFFF00000000)).view(np.float64)
     c3 = np.exp(-zt * zt - 0.5625) * np.exp((zt - ax) * (zt + ax) + rs) / ax
     small, mid = ax < 0.84375, ax < 1.25
-    erfc = np.where(small, c1, np.where(mid, c2, np.where(ax < 28, c3, 0.0)))
-    erf = np.where(small, e1, np.where(mid, e2, np.where(ax < 6, 1.0 - c3, 1.0)))
-    nan = np.isnan(ax)
-    if nan.any():
-        erf = np.where(nan, np.nan, erf)
-        erfc = np.where(nan, np.nan, erfc)
+    # NaN fails every test below and so lands on c3, which is NaN too
+    erfc = np.where(small, c1, np.where(mid, c2, np.where(ax >= 28, 0.0, c3)))
+    erf = np.where(small, e1, np.where(mid, e2, np.where(ax >= 6, 1.0, 1.0 - c3)))
     return erf, erfc
 
 
@@ -932,12 +943,12 @@ def _erf(x):
 
 def _erfc(x):
     _, c = _erf_abs(x)
-    return np.where(np.asarray(x) < 0, 2.0 - c, c).astype(x.dtype, copy=False)
+    return np.where(x < 0, 2.0 - c, c).astype(x.dtype, copy=False)
 
 
 def _erfinv(y):
     """PyTorch's erfinv: a rational first guess, then two Newton steps (in float64)."""
-    y64 = np.asarray(y, dtype=np.float64)
+    y64 = y.astype(np.float64, copy=False)
     ay = np.abs(y64)
     z = y64 * y64
     num = ((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899
@@ -1175,7 +1186,10 @@ class Lerp(Op):
     def forward(ctx, start, end, weight):
         # PyTorch's formula switches side at |w| = 0.5 for accuracy
         diff = end - start
-        w = np.asarray(weight, dtype=start.dtype) if not isinstance(weight, np.ndarray) else weight
+        if not hasattr(weight, "shape"):  # a number: pick the side here, in start's dtype
+            w = start.dtype.type(weight)
+            return start + w * diff if builtins.abs(weight) < 0.5 else end - diff * (1 - w)
+        w = weight
         return np.where(np.abs(w) < 0.5, start + w * diff, end - diff * (1 - w))
 
     def backward(ctx, g):
@@ -1216,7 +1230,7 @@ class Isnan(Op):
     differentiable = False
 
     def forward(ctx, x):
-        return np.isnan(x) if x.dtype.kind in "fc" else np.zeros(x.shape, bool)
+        return np.isnan(x) if x.dtype.kind in "fc" else _xp(x).zeros(x.shape, bool)
 
 
 class Isinf(Op):
@@ -1224,7 +1238,7 @@ class Isinf(Op):
     differentiable = False
 
     def forward(ctx, x):
-        return np.isinf(x) if x.dtype.kind in "fc" else np.zeros(x.shape, bool)
+        return np.isinf(x) if x.dtype.kind in "fc" else _xp(x).zeros(x.shape, bool)
 
 
 class Isfinite(Op):
@@ -1232,7 +1246,7 @@ class Isfinite(Op):
     differentiable = False
 
     def forward(ctx, x):
-        return np.isfinite(x) if x.dtype.kind in "fc" else np.ones(x.shape, bool)
+        return np.isfinite(x) if x.dtype.kind in "fc" else _xp(x).ones(x.shape, bool)
 
 
 class Signbit(Op):
@@ -1316,7 +1330,7 @@ class Xlogy(Op):
         with np.errstate(all="ignore"):
             out = a * np.log(b)
         # 0 * log(y) is 0 unless y is NaN
-        return np.where((np.asarray(a) == 0) & ~np.isnan(b), 0, out).astype(out.dtype, copy=False)
+        return np.where((a == 0) & ~np.isnan(b), 0, out).astype(out.dtype, copy=False)
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
@@ -1357,7 +1371,7 @@ class Heaviside(Op):
     differentiable = False
 
     def forward(ctx, x, values):
-        return np.where(x == 0, values, (x > 0)).astype(np.result_type(x, values), copy=False)
+        return np.where(x == 0, values, (x > 0)).astype(np.result_type(x.dtype, values.dtype), copy=False)
 
 
 def _heaviside_rule(d, inputs, params):
@@ -1513,7 +1527,7 @@ def _out(r, out):
                            % (D.TITLE[r._dtype.name], D.TITLE[out._dtype.name]))
     from .._dispatch import write_into
     if out.shape != r.shape:
-        out._data = np.empty(r.shape, out._dtype.np)
+        out._data = _xp(out._data).empty(r.shape, out._dtype.np)
     write_into(out, r._data)
     return out
 
@@ -1841,12 +1855,21 @@ def _finfo_limits(d):
     return float(info.max), float(info.min)
 
 
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+def _nan_to_num_params(input, nan, posinf, neginf):
     if (posinf is None or neginf is None) and input._dtype.category == D.FLOAT:
         hi, lo = _finfo_limits(input._dtype)
         posinf = hi if posinf is None else posinf
         neginf = lo if neginf is None else neginf
-    return _out(apply(NanToNum, input, nan=nan, posinf=posinf, neginf=neginf), out)
+    return {"nan": nan, "posinf": posinf, "neginf": neginf}
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    return _out(apply(NanToNum, input, **_nan_to_num_params(input, nan, posinf, neginf)), out)
+
+
+def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+    # a true in-place op, so that autograd sees it (copy_ of the result would trip the version check)
+    return apply_inplace(NanToNum, self, **_nan_to_num_params(self, nan, posinf, neginf))
 
 
 def where(condition, input=None, other=None, *, out=None):
@@ -1991,7 +2014,7 @@ TENSOR_METHODS = {
     "__rrshift__": lambda self, other: bitwise_right_shift(other, self),
     "__ilshift__": lambda self, other: INPLACE_BINARY["bitwise_left_shift_"](self, other),
     "__irshift__": lambda self, other: INPLACE_BINARY["bitwise_right_shift_"](self, other),
-    "float_power_": float_power_,
+    "float_power_": float_power_, "nan_to_num_": nan_to_num_,
     "addcmul_": _addc_(Addcmul), "addcdiv_": _addc_(Addcdiv),
     "sinc_": _unary_(Sinc), "deg2rad_": _unary_(Deg2rad), "rad2deg_": _unary_(Rad2deg),
     "square_": _unary_(Square), "sgn_": _unary_(Sgn), "absolute_": _unary_(Abs),
@@ -2011,4 +2034,4 @@ __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and callable(_v) and getattr(_v, "__module__", None) == __name__
            and not isinstance(_v, type) and _n not in [
                'pow_scalar_base', 'ones_like_bool', 'to_dtype', 'INPLACE_BINARY', 'UNARY',
-               'TENSOR_METHODS', 'float_power_']]
+               'TENSOR_METHODS', 'float_power_', 'nan_to_num_']]

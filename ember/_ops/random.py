@@ -2,13 +2,18 @@
 
 Every sampler fills its output in memory order, as PyTorch's CPU kernels do,
 so the same seed gives the same values for contiguous and strided outputs.
+
+Tensors on a CUDA device are drawn there, by CuPy's generator (seeded by
+ember.cuda.manual_seed): PyTorch's CUDA streams differ from its CPU ones
+too, and drawing on the host would copy every dropout mask over.
 """
 import numpy as np
 
+from .. import _backends as B
 from .. import _dtype as D
 from .. import _random
-from .._device import as_device
-from .._dispatch import write_into
+from .._device import CPU, as_device
+from .._dispatch import wrap, write_into
 from .._tensor import Tensor
 from ._util import parse_shape
 
@@ -61,7 +66,11 @@ def manual_seed(seed):
 
 
 def seed():
-    return default_generator.seed()
+    s = default_generator.seed()
+    from .. import cuda
+    if cuda.is_available():
+        cuda.manual_seed_all(s)
+    return s
 
 
 def initial_seed():
@@ -85,9 +94,13 @@ def _memory_order(a):
     return perm, False
 
 
-def _fill(t, sample):
-    """Fill tensor t in place from sample(n, contiguous) (values in memory order)."""
+def _fill(t, sample, draw=None):
+    """Fill tensor t in place from sample(n, contiguous) (values in memory order),
+    or, on a CUDA device, from draw(cupy, shape, dtype)."""
     a = t._data
+    if not B.is_host(a):
+        write_into(t, _draw_on(B.device_of(a), a.shape, t._dtype, sample, draw))
+        return t
     perm, contiguous = _memory_order(a)
     vals = sample(a.size, contiguous)
     if perm is None:
@@ -99,18 +112,51 @@ def _fill(t, sample):
     return t
 
 
-def _new(shape, dtype, device, requires_grad, sample):
+def _draw_on(dev, shape, dtype, sample, draw):
+    """An array of samples made on CUDA device dev (on the host and copied
+    over, for the rare samplers CuPy lacks)."""
+    cp = B.cupy()
+    with cp.cuda.Device(dev.index or 0):
+        if draw is not None:
+            return draw(cp, shape, dtype)
+        n = 1
+        for s in shape:
+            n *= s
+        return cp.asarray(np.asarray(sample(n, True)).reshape(shape))
+
+
+def _float_np(d):
+    return np.float64 if d is D.float64 else np.float32
+
+
+def _new(shape, dtype, device, requires_grad, sample, draw=None):
     shape = parse_shape(shape)
     dtype = dtype or D.get_default_dtype()
-    n = 1
-    for s in shape:
-        n *= s
-    t = Tensor._make(sample(n, dtype).reshape(shape).astype(dtype.np, copy=False), dtype)
-    if device is not None and as_device(device).type != "cpu":
-        t = t.to(device)
+    dev = B.get_default_device() if device is None else as_device(device)
+    if dev is not CPU:
+        if dev.type != "cuda":
+            raise RuntimeError("unsupported device %s" % dev)
+        t = wrap(_draw_on(dev, shape, dtype, sample, draw), dtype)
+    else:
+        n = 1
+        for s in shape:
+            n *= s
+        t = Tensor._make(sample(n, dtype).reshape(shape).astype(dtype.np, copy=False), dtype)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _uniform_draw(a, b):
+    return lambda cp, shape, d: cp.random.uniform(a, b, size=shape, dtype=_float_np(d))
+
+
+def _normal_draw(mean, std):
+    return lambda cp, shape, d: cp.random.normal(mean, std, size=shape, dtype=_float_np(d))
+
+
+def _integer_draw(low, high):
+    return lambda cp, shape, d: cp.random.randint(low, high, size=shape, dtype=np.int64)
 
 
 # ------------------------------------------------------------------ factories
@@ -118,14 +164,14 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
          pin_memory=False):
     g = _gen(generator)
     _check_float(dtype, "rand")
-    return _new(size, dtype, device, requires_grad, lambda n, d: g.uniform(n, d.name))
+    return _new(size, dtype, device, requires_grad, lambda n, d: g.uniform(n, d.name), _uniform_draw(0.0, 1.0))
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
     g = _gen(generator)
     _check_float(dtype, "randn")
-    return _new(size, dtype, device, requires_grad, lambda n, d: g.normal(n, d.name))
+    return _new(size, dtype, device, requires_grad, lambda n, d: g.normal(n, d.name), _normal_draw(0.0, 1.0))
 
 
 def _check_float(dtype, name):
@@ -146,7 +192,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     g = _gen(generator)
     dtype = dtype or D.int64
     return _new(tuple(size), dtype, device, requires_grad,
-                lambda n, d: g.random_(n, d.name, int(low), int(high)))
+                lambda n, d: g.random_(n, d.name, int(low), int(high)), _integer_draw(int(low), int(high)))
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -155,7 +201,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
         raise RuntimeError("n must be non-negative, got%d" % n)
     dtype = dtype or D.int64
     t = Tensor._make(_gen(generator).randperm(int(n)).astype(dtype.np), dtype)
-    return t if device is None else t.to(device)
+    return t.to(B.get_default_device() if device is None else device)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
@@ -184,7 +230,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         like = mean if isinstance(mean, Tensor) else std
         if isinstance(std, Tensor) and isinstance(std, Tensor) and (std._data < 0).any():
             raise RuntimeError("normal expects all elements of std >= 0.0")
-        out_t = Tensor._make(np.empty(shape, like._dtype.np), like._dtype)
+        out_t = Tensor._make(B.xp(like._data).empty(shape, like._dtype.np), like._dtype)
         normal_(out_t, 0.0, 1.0, generator=g)
         return out_t * std + mean
     if size is None:
@@ -192,17 +238,20 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if std < 0:
         raise RuntimeError("normal expects std >= 0.0, but found std %s" % std)
     return _new(tuple(size), dtype, device, requires_grad,
-                lambda n, d: g.normal(n, d.name, float(mean), float(std)))
+                lambda n, d: g.normal(n, d.name, float(mean), float(std)), _normal_draw(float(mean), float(std)))
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     g = _gen(generator)
     if p is not None:
-        t = Tensor._make(np.empty(input._data.shape, input._dtype.np), input._dtype)
+        t = Tensor._make(B.xp(input._data).empty(input._data.shape, input._dtype.np), input._dtype)
         return bernoulli_(t, p, generator=g)
     probs = input._data
     if ((probs < 0) | (probs > 1)).any():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    if not B.is_host(probs):
+        xp = B.xp(probs)
+        return wrap(xp.random.random_sample(size=probs.shape) < probs, input._dtype)
     vals = g.bernoulli_tensor(np.ascontiguousarray(probs).reshape(-1), input._dtype.name,
                               input._dtype.name)
     return Tensor._make(vals.reshape(probs.shape).astype(input._dtype.np), input._dtype)
@@ -211,21 +260,23 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     if input.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
-    vals = _gen(generator).multinomial(np.ascontiguousarray(input._data), int(num_samples),
+    probs = input._data if B.is_host(input._data) else input._data.get()  # one small row set
+    vals = _gen(generator).multinomial(np.ascontiguousarray(probs), int(num_samples),
                                        bool(replacement), input._dtype.name)
-    return Tensor._make(vals.astype(np.int64), D.int64)
+    return Tensor._make(vals.astype(np.int64), D.int64).to(input.device)
 
 
 def poisson(input, generator=None):
     rs = np.random.default_rng(int(_gen(generator).random64(1)[0]))
-    return Tensor._make(rs.poisson(input._data).astype(input._dtype.np), input._dtype)
+    rates = input._data if B.is_host(input._data) else input._data.get()
+    return Tensor._make(rs.poisson(rates).astype(input._dtype.np), input._dtype).to(input.device)
 
 
 # ------------------------------------------------------------------ in-place samplers
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     g = _gen(generator)
     d = self._dtype
-    return _fill(self, lambda n, c: g.uniform(n, d.name, float(a), float(b)))
+    return _fill(self, lambda n, c: g.uniform(n, d.name, float(a), float(b)), _uniform_draw(float(a), float(b)))
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
@@ -233,13 +284,16 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
         raise RuntimeError("normal expects std >= 0.0, but found std %s" % std)
     g = _gen(generator)
     d = self._dtype
-    return _fill(self, lambda n, c: g.normal(n, d.name, float(mean), float(std), contiguous=c))
+    return _fill(self, lambda n, c: g.normal(n, d.name, float(mean), float(std), contiguous=c),
+                 _normal_draw(float(mean), float(std)))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
     g = _gen(generator)
     d = self._dtype
     if isinstance(p, Tensor):
+        if not B.is_host(self._data):
+            return _fill(self, None, lambda cp, shape, _: cp.random.random_sample(size=shape) < p._data)
         probs = np.broadcast_to(p._data, self._data.shape)
         return _fill(self, lambda n, c: g.bernoulli_tensor(np.ascontiguousarray(probs).reshape(-1),
                                                            d.name, p._dtype.name))
@@ -256,7 +310,8 @@ def bernoulli_(self, p=0.5, *, generator=None):
             g.bernoulli_scalar(a.size, float(p), d.name, out=a.reshape(-1))
             self._version_counter.value += 1
             return self
-    return _fill(self, lambda n, c: g.bernoulli_scalar(n, float(p), d.name))
+    return _fill(self, lambda n, c: g.bernoulli_scalar(n, float(p), d.name),
+                 lambda cp, shape, _: cp.random.random_sample(size=shape) < p)
 
 
 def dropout_noise_(noise, p, generator=None):
@@ -285,7 +340,8 @@ def dropout_noise_(noise, p, generator=None):
 def exponential_(self, lambd=1.0, *, generator=None):
     g = _gen(generator)
     d = self._dtype
-    return _fill(self, lambda n, c: g.exponential(n, float(lambd), d.name))
+    return _fill(self, lambda n, c: g.exponential(n, float(lambd), d.name),
+                 lambda cp, shape, d: cp.random.exponential(1.0 / lambd, size=shape, dtype=_float_np(d)))
 
 
 def random_(self, from_=0, to=None, *, generator=None):

@@ -7,11 +7,13 @@ mode, cummax) remember the chosen indices and route the gradient back with
 amax, aminmax) spread it evenly over ties, as PyTorch does.
 """
 import builtins
+import math
 import warnings
 
 import numpy as np
 
 from .. import _dtype as D
+from .._backends import ufunc_at, is_host as _is_host, xp as _xp
 from .. import return_types
 from .._dispatch import Op, apply, apply_inplace
 from .._tensor import Tensor
@@ -70,8 +72,10 @@ def _kept(a, dims, keepdim):
 
 
 def _const(a, dtype):
-    """A constant tensor (never requires grad) for masks and weights in backward formulas."""
-    a = np.asarray(a)
+    """A constant tensor (never requires grad) for masks and weights in backward formulas.
+    `a` is an array on the data's device, or a host scalar (a reduction of a NumPy array)."""
+    if not hasattr(a, "shape") or isinstance(a, np.generic):
+        a = np.asarray(a)
     if a.dtype != dtype.np:
         a = a.astype(dtype.np)
     return Tensor._make(a, dtype)
@@ -108,6 +112,47 @@ def _line(a, dim):
     return a.reshape(1) if a.ndim == 0 else a
 
 
+def _axis_slice(axis, start, stop):
+    """An index selecting start:stop along `axis`."""
+    return (slice(None),) * axis + (slice(start, stop),)
+
+
+def _accumulate(ufunc, a, axis):
+    """ufunc.accumulate(a, axis) for an associative, commutative ufunc (maximum,
+    minimum, logaddexp). CuPy implements accumulate for add only, so device
+    arrays take a log-step scan: log2(n) whole-array steps, each combining every
+    element with the one `s` places before it."""
+    if _is_host(a):
+        return ufunc.accumulate(a, axis=axis)
+    n = a.shape[axis]
+    r = a.copy()
+    s = 1
+    while s < n:
+        hi = _axis_slice(axis, s, None)
+        r[hi] = ufunc(r[hi], r[_axis_slice(axis, None, n - s)])   # a new array: no overlap
+        s *= 2
+    return r
+
+
+def _stable_argsort(a, axis):
+    """Stable argsort (NaN sorts last). CuPy's argsort is always stable and takes no `kind`."""
+    if _is_host(a):
+        return np.argsort(a, axis=axis, kind="stable")
+    return a.argsort(axis=axis)
+
+
+def _runs(start):
+    """For a 1-D bool mask marking where each run of equal values starts: the run
+    number of every element, the start positions and the run lengths."""
+    xp = _xp(start)
+    group = xp.cumsum(start) - 1
+    starts = xp.flatnonzero(start)
+    cnt = xp.empty_like(starts)
+    cnt[:-1] = starts[1:] - starts[:-1]
+    cnt[-1:] = start.size - starts[-1:]
+    return group, starts, cnt
+
+
 def _finish(a, ndim, dim, keepdim):
     """Shape a keepdim-form result back: drop `dim` unless keepdim; 0-dim stays 0-dim."""
     if ndim == 0:
@@ -142,9 +187,12 @@ class _ScatterAdd(Op):
         if unique:
             np.put_along_axis(out, idx, g, axis=dim)
         else:
-            grid = list(np.indices(idx.shape, sparse=True))
+            xp = _xp(out)
+            nd = idx.ndim
+            grid = [xp.arange(k).reshape((1,) * i + (k,) + (1,) * (nd - i - 1))
+                    for i, k in enumerate(idx.shape)]
             grid[dim] = idx
-            np.add.at(out, tuple(grid), g)
+            ufunc_at(np.add, out, tuple(grid), g)
         return out
 
     def backward(ctx, gg):
@@ -965,7 +1013,7 @@ class Logcumsumexp(Op):
                                       % _title(D.from_numpy(x.dtype)))
         if x.ndim == 0:
             return x.copy()
-        return _reverse_cum(np.logaddexp.accumulate, x, dim, reverse)
+        return _reverse_cum(lambda a, axis: _accumulate(np.logaddexp, a, axis), x, dim, reverse)
 
     def backward(ctx, g):
         x, out = ctx.saved_tensors[0], ctx.output
@@ -993,19 +1041,19 @@ def logcumsumexp(input, dim, *, out=None):
 class Cummax(Op):
     dtype_rule = "keep"
     nondiff_outputs = (1,)
-    _acc = staticmethod(np.maximum.accumulate)
+    _ufunc = np.maximum
 
     def forward(ctx, x, dim):
         ndim = x.ndim
         a = _line(x, dim)
-        v = ctx.op._acc(a, axis=dim)
+        v = _accumulate(ctx.op._ufunc, a, dim)
         mark = a == v
         if a.dtype.kind in "fc":
             mark |= np.isnan(a)
         shape = [1] * a.ndim
         shape[dim] = a.shape[dim]
-        pos = np.where(mark, np.arange(a.shape[dim]).reshape(shape), 0)
-        idx = np.maximum.accumulate(pos, axis=dim).astype(np.int64) if a.size else pos.astype(np.int64)
+        pos = np.where(mark, _xp(a).arange(a.shape[dim], dtype=np.int64).reshape(shape), 0)
+        idx = _accumulate(np.maximum, pos, dim) if a.size else pos
         ctx.idx, ctx.dim, ctx.unique = idx, dim, False
         if ndim == 0:
             return v.reshape(()), idx.reshape(())
@@ -1016,7 +1064,7 @@ class Cummax(Op):
 
 
 class Cummin(Cummax):
-    _acc = staticmethod(np.minimum.accumulate)
+    _ufunc = np.minimum
 
 
 def cummax(input, dim, *, out=None):
@@ -1060,7 +1108,7 @@ class CountNonzero(Op):
     differentiable = False
 
     def forward(ctx, x, dims):
-        return np.asarray(np.count_nonzero(x, axis=dims), np.int64) if dims else (
+        return _xp(x).asarray(np.count_nonzero(x, axis=dims)) if dims else (
             (x != 0).astype(np.int64))
 
 
@@ -1072,9 +1120,9 @@ def count_nonzero(input, dim=None):
 def _argsort(a, axis, descending):
     """Stable argsort (NaN counts as the largest value)."""
     if not descending:
-        return np.argsort(a, axis=axis, kind="stable")
+        return _stable_argsort(a, axis)
     n = a.shape[axis]
-    i = np.argsort(np.flip(a, axis), axis=axis, kind="stable")
+    i = _stable_argsort(np.flip(a, axis), axis)
     return (n - 1) - np.flip(i, axis)
 
 
@@ -1124,8 +1172,10 @@ class Topk(Op):
         n = a.shape[dim]
         if not 0 <= k <= n:
             raise RuntimeError("selected index k out of range")
+        if ndim == 0:
+            k = 1   # a 0-dim input gives its element back even for k=0, as in PyTorch
         idx = _argsort(a, dim, largest)
-        idx = np.take(idx, np.arange(k), axis=dim).astype(np.int64, copy=False)
+        idx = idx[_axis_slice(dim, 0, k)].astype(np.int64, copy=False)
         vals = np.take_along_axis(a, idx, axis=dim)
         ctx.idx, ctx.dim = idx, dim
         if ndim == 0:
@@ -1171,7 +1221,7 @@ class Kthvalue(Op):
             raise RuntimeError("kthvalue(): selected number k out of range for dimension %d" % dim)
         shape = list(a.shape)
         shape[dim] = 1
-        return np.full(shape, k - 1, np.int64)
+        return _xp(a).full(shape, k - 1, np.int64)
 
     def backward(ctx, g, _gi=None):
         return _select_backward(ctx, g)
@@ -1179,7 +1229,7 @@ class Kthvalue(Op):
 
 def _nan_count(a, dim):
     if a.dtype.kind not in "fc":
-        return np.zeros([1 if i == dim else s for i, s in enumerate(a.shape)], np.int64)
+        return _xp(a).zeros([1 if i == dim else s for i, s in enumerate(a.shape)], np.int64)
     return np.sum(np.isnan(a), axis=dim, keepdims=True)
 
 
@@ -1210,7 +1260,7 @@ class Median(Op):
         flat = x.reshape(-1)
         if flat.size == 0:
             ctx.idx = None
-            return np.array(np.nan if x.dtype.kind in "fc" else 0, x.dtype)
+            return _xp(x).full((), np.nan if x.dtype.kind in "fc" else 0, x.dtype)
         sub = ctx.op._dim_op.node_type.__new__(ctx.op._dim_op.node_type)
         sub.params = {"dim": 0, "keepdim": True}
         vals, idx = ctx.op._dim_op.forward(sub, flat, 0, True)
@@ -1268,16 +1318,19 @@ class Mode(Op):
         lead = m.shape[:-1]
         m2 = m.reshape(-1, n)
         rows = m2.shape[0]
-        order = np.argsort(m2, axis=1, kind="stable")
+        xp = _xp(a)
+        order = np.argsort(m2, axis=1)
         s = np.take_along_axis(m2, order, axis=1)
-        start = np.ones(s.shape, bool)
+        start = xp.ones(s.shape, bool)
         start[:, 1:] = s[:, 1:] != s[:, :-1]
         run = np.cumsum(start, axis=1) - 1
-        counts = np.bincount((run + (np.arange(rows) * n)[:, None]).ravel(),
+        counts = np.bincount((run + (xp.arange(rows) * n)[:, None]).ravel(),
                              minlength=rows * n).reshape(rows, n)
         best = np.argmax(counts, axis=1)
-        last = np.take_along_axis(np.cumsum(counts, axis=1), best[:, None], axis=1) - 1
-        idx = np.take_along_axis(order, last, axis=1).reshape(lead + (1,)).astype(np.int64)
+        # the last index of the chosen value: the largest position in its run (the
+        # sort need not be stable, and CuPy's order of ties need not match NumPy's)
+        idx = np.max(np.where(run == best[:, None], order, -1), axis=1)
+        idx = idx.reshape(lead + (1,)).astype(np.int64)
         idx = np.moveaxis(idx, -1, dim)
         vals = np.take_along_axis(a, idx, axis=dim)
         ctx.idx, ctx.dim = idx, dim
@@ -1299,26 +1352,29 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     dt = input._dtype
+    xp = _xp(input._data)
     if dt is not D.float32 and dt is not D.float64:
         raise RuntimeError("%s() input tensor must be either float or double dtype" % name)
     if isinstance(q, Tensor):
         if q._dtype is not dt:
             raise RuntimeError("%s() q tensor must be same dtype as the input tensor" % name)
+        if q.device != input.device:
+            raise RuntimeError("%s() q tensor must be on the same device as the input tensor" % name)
         if q.ndim > 1:
             raise RuntimeError("%s() q must be a scalar or 1D tensor" % name)
         scalar_q = q.ndim == 0
-        qa = np.asarray(q._data, dt.np).reshape(-1)
+        qa = q._data.reshape(-1)
         if ((qa < 0) | (qa > 1)).any():
             raise RuntimeError("%s() q values must be in the range [0, 1]" % name)
     else:
         if isinstance(q, (list, tuple)):
-            q = Tensor._make(np.asarray(q, dt.np), dt)
+            q = Tensor._make(xp.asarray(q, dt.np), dt)
             return _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan)
         q = float(q)
         if not 0 <= q <= 1:
             raise RuntimeError("%s() q must be in the range [0, 1] but got %s" % (name, q))
         scalar_q = True
-        qa = np.asarray([q], dt.np)
+        qa = xp.asarray([q], dt.np)
     if input._data.size == 0:
         raise RuntimeError("%s() input tensor must be non-empty" % name)
     if interpolation not in _INTERPOLATIONS:
@@ -1340,7 +1396,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         ranks = qa * (k - 1).astype(dt.np)
         ranks = np.where(k > 0, ranks, n - 1)
     else:
-        ranks = np.where(nans > 0, n - 1, qa * np.asarray(n - 1, dt.np))
+        ranks = np.where(nans > 0, n - 1, qa * dt.np.type(n - 1))
     ranks = np.broadcast_to(ranks, sa.shape[:-1] + (qa.size,)).astype(dt.np)
     if interpolation == "lower":
         ranks = np.floor(ranks)
@@ -1353,7 +1409,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     if interpolation in ("linear", "midpoint"):
         hi = np.ceil(ranks).astype(np.int64)
         v_hi = _gather(srt, hi, srt.ndim - 1)
-        w = ranks - lo if interpolation == "linear" else np.full(ranks.shape, 0.5, dt.np)
+        w = ranks - lo if interpolation == "linear" else xp.full(ranks.shape, 0.5, dt.np)
         from .pointwise import lerp
         r = lerp(v_lo, v_hi, _const(w, dt))
     else:
@@ -1378,7 +1434,7 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
 
 # ------------------------------------------------------------------ unique
 def _wrap_result(a, dtype):
-    return Tensor._make(np.ascontiguousarray(a), dtype)
+    return Tensor._make(_xp(a).ascontiguousarray(a), dtype)
 
 
 def _unique_result(vals, inv, cnt, dtype, return_inverse, return_counts):
@@ -1393,68 +1449,67 @@ def _unique_result(vals, inv, cnt, dtype, return_inverse, return_counts):
     return tuple(res)
 
 
-def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    a = np.asarray(input._data)
-    if dim is None:
-        flat = a.reshape(-1)
-        if flat.size == 0:
-            return _unique_result(flat, np.zeros(a.shape, np.int64), np.zeros(0, np.int64),
-                                  input._dtype, return_inverse, return_counts)
-        vals, inv, cnt = np.unique(flat, return_inverse=True, return_counts=True, equal_nan=False)
-        return _unique_result(vals, inv.reshape(a.shape), cnt, input._dtype, return_inverse,
-                              return_counts)
-    d = _one_dim(dim, a.ndim)
+def _run_starts(rows):
+    """Where each run of equal consecutive rows (dim 0 of a 2-D array, or
+    elements of a 1-D one) starts, as a bool mask. NaN never equals NaN."""
+    start = _xp(rows).ones(rows.shape[0], bool)
+    differ = rows[1:] != rows[:-1]
+    start[1:] = differ if rows.ndim == 1 else np.any(differ, axis=1)
+    return start
+
+
+def _moved_rows(a, d):
+    """`a` with dim d moved first (0-dim acts as shape (1,)), and that as a 2-D (n, -1) array."""
     if a.ndim == 0:
         a = a.reshape(1)
     m = np.moveaxis(a, d, 0)
+    return m, m.reshape(m.shape[0], math.prod(m.shape[1:]))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    a = input._data
+    xp = _xp(a)
+    if dim is None:
+        # NumPy's unique without its NaN merging (and CuPy's), done by hand
+        flat = a.reshape(-1)
+        order = np.argsort(flat)
+        s = flat[order]
+        group, starts, cnt = _runs(_run_starts(s))
+        inv = None
+        if return_inverse:
+            inv = xp.empty(flat.size, np.int64)
+            inv[order] = group
+            inv = inv.reshape(a.shape)
+        return _unique_result(s[starts], inv, cnt, input._dtype, return_inverse, return_counts)
+    d = _one_dim(dim, a.ndim)
+    m, rows = _moved_rows(a, d)
     n = m.shape[0]
-    if n == 0 or m[0].size == 0:
+    if n == 0 or rows.shape[1] == 0:
         vals = m[:1] if n else m
-        inv = np.zeros(n, np.int64)
-        cnt = np.asarray([n] if n else [], np.int64)
+        inv = xp.zeros(n, np.int64)
+        cnt = xp.full(1 if n else 0, n, np.int64)
         return _unique_result(np.moveaxis(vals, 0, d), inv, cnt, input._dtype, return_inverse,
                               return_counts)
-    rows = m.reshape(n, -1)
     # sort rows lexicographically (first column most significant), stable
     order = np.lexsort(rows.T[::-1])
-    sr = rows[order]
-    start = np.ones(n, bool)
-    start[1:] = np.any(sr[1:] != sr[:-1], axis=1)
-    group = np.cumsum(start) - 1
-    inv = np.empty(n, np.int64)
+    group, starts, cnt = _runs(_run_starts(rows[order]))
+    inv = xp.empty(n, np.int64)
     inv[order] = group
-    starts = np.flatnonzero(start)
-    cnt = np.diff(np.append(starts, n))
     vals = m[order[starts]]
     return _unique_result(np.moveaxis(vals, 0, d), inv, cnt, input._dtype, return_inverse,
                           return_counts)
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
-    a = np.asarray(input._data)
+    a = input._data
     if dim is None:
         flat = a.reshape(-1)
-        n = flat.size
-        start = np.ones(n, bool)
-        if n:
-            start[1:] = flat[1:] != flat[:-1]
-        group = np.cumsum(start) - 1
-        starts = np.flatnonzero(start)
-        cnt = np.diff(np.append(starts, n))
+        group, starts, cnt = _runs(_run_starts(flat))
         return _unique_result(flat[starts], group.reshape(a.shape), cnt, input._dtype,
                               return_inverse, return_counts)
     d = _one_dim(dim, a.ndim)
-    if a.ndim == 0:
-        a = a.reshape(1)
-    m = np.moveaxis(a, d, 0)
-    n = m.shape[0]
-    rows = m.reshape(n, -1)
-    start = np.ones(n, bool)
-    if n:
-        start[1:] = np.any(rows[1:] != rows[:-1], axis=1)
-    group = np.cumsum(start) - 1
-    starts = np.flatnonzero(start)
-    cnt = np.diff(np.append(starts, n))
+    m, rows = _moved_rows(a, d)
+    group, starts, cnt = _runs(_run_starts(rows))
     return _unique_result(np.moveaxis(m[starts], 0, d), group, cnt, input._dtype, return_inverse,
                           return_counts)
 

@@ -7,7 +7,7 @@ import operator
 import numpy as np
 
 from .. import _dtype as D
-from .._backends import strided_view
+from .._backends import is_host, strided_view, xp as _xp
 from .._dispatch import Op, apply
 from .._tensor import Tensor
 from ._util import parse_dims, wrap_dim
@@ -71,7 +71,7 @@ class View(Op):
 
     def forward(ctx, x, shape):
         try:
-            return np.reshape(x, shape, copy=False)
+            return _reshape_view(x, shape)
         except ValueError:
             raise RuntimeError(
                 "view size is not compatible with input tensor's size and stride (at least one "
@@ -79,6 +79,42 @@ class View(Op):
 
     def backward(ctx, g):
         return g.reshape(ctx.inputs_meta[0][0])
+
+
+def _reshape_view(x, shape):
+    """x reshaped without a copy; ValueError when its strides do not allow it."""
+    if is_host(x):
+        return np.reshape(x, shape, copy=False)
+    # CuPy's reshape copies silently when it must (and has no copy=False): check the strides first
+    if x.flags.c_contiguous:
+        return x.reshape(shape)
+    strides = _view_strides(x.shape, x.strides, shape)
+    if strides is None:
+        raise ValueError("a view is impossible")
+    return strided_view(x, shape, strides)
+
+
+def _view_strides(old, old_strides, new):
+    """Strides for viewing an array (shape `old`, strides `old_strides`) as
+    shape `new`, or None: each run of dims that is contiguous in memory may
+    be split or merged, nothing else."""
+    new_strides = [0] * len(new)
+    view_d = len(new) - 1
+    base = old_strides[-1]
+    old_n = view_n = 1
+    for d in range(len(old) - 1, -1, -1):
+        old_n *= old[d]
+        if d == 0 or (old[d - 1] != 1 and old_strides[d - 1] != old_n * base):
+            while view_d >= 0 and (view_n < old_n or new[view_d] == 1):
+                new_strides[view_d] = view_n * base
+                view_n *= new[view_d]
+                view_d -= 1
+            if view_n != old_n:
+                return None
+            if d > 0:
+                base = old_strides[d - 1]
+                old_n = view_n = 1
+    return tuple(new_strides) if view_d == -1 else None
 
 
 class UnsafeView(Op):
@@ -146,7 +182,7 @@ def reshape(input, *shape, **kw):
     if a.shape == shape and input._requires_grad is False:
         return apply(View, input, shape=shape)
     try:
-        np.reshape(a, shape, copy=False)
+        _reshape_view(a, shape)
         return apply(View, input, shape=shape)
     except ValueError:
         return apply(UnsafeView, input, shape=shape)
@@ -438,7 +474,7 @@ class IndexBackward(Op):
     dtype_rule = "keep"
 
     def forward(ctx, g, key, shape):
-        out = np.zeros(shape, g.dtype)
+        out = _xp(g).zeros(shape, g.dtype)
         out[key] = g
         return out
 
@@ -675,7 +711,7 @@ class DiagonalBackward(Op):
     dtype_rule = "keep"
 
     def forward(ctx, g, shape, offset, dim1, dim2):
-        out = np.zeros(shape, g.dtype)
+        out = _xp(g).zeros(shape, g.dtype)
         _diagonal_view(out, offset, dim1, dim2)[...] = g
         return out
 
@@ -711,7 +747,7 @@ class UnfoldBackward(Op):
     dtype_rule = "keep"
 
     def forward(ctx, g, shape, dim, size, step):
-        out = np.zeros(shape, g.dtype)
+        out = _xp(g).zeros(shape, g.dtype)
         n = g.shape[dim]
         for i in range(size):  # windows overlap: add one window offset at a time
             idx = (slice(None),) * dim + (slice(i, i + step * (n - 1) + 1, step),)
@@ -746,7 +782,7 @@ class Contiguous(Op):
     grad_name = "CloneBackward0"
 
     def forward(ctx, x):
-        return np.ascontiguousarray(x)
+        return _xp(x).ascontiguousarray(x)
 
     def backward(ctx, g):
         return g
@@ -764,7 +800,8 @@ class Cat(Op):
 
     def forward(ctx, *xs, dim, sizes):
         kept = [x for x, n in zip(xs, sizes) if n is not None]
-        return np.ascontiguousarray(np.concatenate(kept, axis=dim))
+        r = np.concatenate(kept, axis=dim)
+        return r if r.flags.c_contiguous else _xp(r).ascontiguousarray(r)
 
     def backward(ctx, g):
         p = ctx.params
@@ -1050,17 +1087,17 @@ class RepeatInterleave(Op):
         else:
             d = dim
             flat_n = shape[d]
-        reps_arr = np.broadcast_to(np.asarray(reps), (flat_n,))
-        owner = np.repeat(np.arange(flat_n), reps_arr)
-        if dim is None:
+        gm = g.movedim(d, 0) if dim is not None else g
+        rest = tuple(gm.shape[1:])
+        if not isinstance(reps, tuple):  # equal repeats: sum groups of `reps` neighbours
+            out = gm.reshape((flat_n, reps) + rest).sum(1)
+        else:
+            # the input row each output row came from, built on the gradient's device
+            owner = _xp(g._data).repeat(_xp(g._data).arange(flat_n, dtype=np.int64), list(reps))
             from .._creation import zeros
-            out = zeros(flat_n, dtype=g.dtype).index_add(0, Tensor._make(owner, D.int64), g)
-            return out.reshape(shape)
-        gm = g.movedim(d, 0)
-        from .._creation import zeros
-        out = zeros((flat_n,) + tuple(gm.shape[1:]), dtype=g.dtype).index_add(
-            0, Tensor._make(owner, D.int64), gm)
-        return out.movedim(0, d)
+            out = zeros((flat_n,) + rest, dtype=g.dtype, device=g.device).index_add(
+                0, Tensor._make(owner, D.int64), gm)
+        return out.reshape(shape) if dim is None else out.movedim(0, d)
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
@@ -1073,7 +1110,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         r = reps._data.reshape(-1)
         if (r < 0).any():
             raise RuntimeError("repeats can not be negative")
-        return Tensor._make(np.repeat(np.arange(len(r)), r).astype(np.int64), D.int64)
+        xp = _xp(r)
+        # the counts decide the output's length, so they are read on the host (CuPy's repeat needs that too)
+        counts = r.tolist()
+        return Tensor._make(xp.repeat(xp.arange(len(counts), dtype=np.int64), counts), D.int64)
     n = input._data.ndim
     if dim is not None:
         dim = wrap_dim(dim, n)

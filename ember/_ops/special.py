@@ -3,7 +3,8 @@
 SciPy's vectorised kernels are used when SciPy is installed (loaded on first
 use, so import time does not pay for it); otherwise float64 values go through
 the C library's erf one by one via `math.erf`, and erfinv refines an initial
-guess by Newton steps on erf.
+guess by Newton steps on erf. Device (CuPy) arrays use the whole-array float64
+formulations of ember._ops.pointwise, which run on any array library.
 """
 import math
 
@@ -25,7 +26,14 @@ def _scipy():
 _erf_scalar = np.frompyfunc(math.erf, 1, 1)
 
 
+def _on_device(x):
+    return hasattr(x, "__cuda_array_interface__")
+
+
 def erf(x):
+    if _on_device(x):
+        from .pointwise import _erf
+        return _erf(x if x.dtype.kind == "f" else x.astype(np.float64))
     sp = _scipy()
     if sp is not None:
         return sp.erf(x)
@@ -34,6 +42,9 @@ def erf(x):
 
 
 def erfinv(y):
+    if _on_device(y):
+        from .pointwise import _erfinv
+        return _erfinv(y if y.dtype.kind == "f" else y.astype(np.float64))
     sp = _scipy()
     if sp is not None:
         return sp.erfinv(y)

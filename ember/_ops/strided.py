@@ -4,7 +4,7 @@ writing one back (AsStridedScatter). Geometry is (shape, strides, offset)
 in elements over the tensor's contiguous memory."""
 import numpy as np
 
-from .._backends import strided_view
+from .._backends import ufunc_at, is_host, strided_view, xp as _xp
 from .._dispatch import Op, apply
 
 
@@ -22,7 +22,7 @@ class AsStrided(Op):
 
     def forward(ctx, x, geometry):
         if not x.flags.c_contiguous:
-            x = np.ascontiguousarray(x)
+            x = _xp(x).ascontiguousarray(x)
         return _window(x, geometry)
 
     def backward(ctx, g):
@@ -38,12 +38,13 @@ class AsStridedScatter(Op):
     promote = (0,)
 
     def forward(ctx, base, src, geometry, accumulate=False):
-        out = np.array(base, order="C", copy=True)
+        xp = _xp(base)
+        out = xp.array(base, order="C", copy=True)
         window = _window(out, geometry)
-        src = np.asarray(src, dtype=out.dtype)
+        src = xp.asarray(src, dtype=out.dtype)
         if accumulate:
             if _overlaps(geometry):
-                np.add.at(out.reshape(-1), _flat_indices(geometry), np.broadcast_to(src, window.shape))
+                ufunc_at(np.add, out.reshape(-1), _flat_indices(xp, geometry), xp.broadcast_to(src, window.shape))
             else:
                 window += src
         else:
@@ -58,11 +59,11 @@ class AsStridedScatter(Op):
         return g_base, g_src
 
 
-def _flat_indices(geometry):
+def _flat_indices(xp, geometry):
     shape, strides, offset = geometry
-    idx = np.full(shape, offset, dtype=np.int64)
+    idx = xp.full(shape, offset, dtype=np.int64)
     for d, (n, s) in enumerate(zip(shape, strides)):
-        r = np.arange(n, dtype=np.int64) * s
+        r = xp.arange(n, dtype=np.int64) * s
         idx = idx + r.reshape((n,) + (1,) * (len(shape) - d - 1))
     return idx
 
@@ -76,16 +77,24 @@ def geometry_in(view, base):
     """The geometry of `view`'s array inside `base`'s (C-contiguous) array."""
     a, b = view._data, base._data
     item = a.itemsize
-    offset = (a.__array_interface__["data"][0] - b.__array_interface__["data"][0]) // item
+    offset = (_address(a) - _address(b)) // item
     return tuple(a.shape), tuple(s // item for s in a.strides), offset
 
 
+def _address(a):
+    """Where array a's first element lives (CuPy's and the simulation's arrays both export this)."""
+    if is_host(a):
+        return a.__array_interface__["data"][0]
+    return a.__cuda_array_interface__["data"][0]
+
+
 def as_strided(input, size, stride, storage_offset=None):
+    if storage_offset is None:   # input's own offset inside its base's memory
+        storage_offset = 0 if input._base is None else geometry_in(input, input._base)[2]
     base = input if input._base is None else input._base
     if not base._data.flags.c_contiguous:
         base = input.contiguous()
-    offset = input.storage_offset() if storage_offset is None else storage_offset
-    return apply(AsStrided, base, geometry=(tuple(size), tuple(stride), offset))
+    return apply(AsStrided, base, geometry=(tuple(size), tuple(stride), storage_offset))
 
 
 __all__ = ["as_strided"]

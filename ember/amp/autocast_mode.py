@@ -13,8 +13,11 @@ floating-point tensor inputs of the listed ops (PyTorch's CPU lists):
 - widest input type: cat, stack, index_copy.
 
 On CUDA (PyTorch's CUDA lists) exp, log, pow, sum, cumsum, softmax,
-log_softmax, layer_norm, group_norm, norms and the losses run in float32,
-and mv, addmv and the RNN cells in lower precision (float16 by default).
+log_softmax, logsumexp, layer_norm, group_norm, norms and the losses run in
+float32, mv, addmv and the RNN cells in lower precision (float16 by
+default), dot, addcmul, addcdiv, atan2, cross, index_put and scatter_add in
+the widest input type, and binary_cross_entropy raises (PyTorch's "unsafe
+to autocast" error).
 Everything else runs in the dtype of its inputs. float64 tensors are never
 cast, nor are tensors on another device than the one autocast is for. The
 casts are ordinary `Cast` ops, so gradients flow back to the parameters in
@@ -388,7 +391,13 @@ def _cast(value, device_type, dtype):
 
 
 # ---------------------------------------------------------------- the op lists
-LOWER, FP32, PROMOTE = "lower", "fp32", "promote"
+LOWER, FP32, PROMOTE, BANNED = "lower", "fp32", "promote", "banned"
+_BANNED_MESSAGE = (
+    "torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast.\n"
+    "Many models use a sigmoid layer right before the binary cross entropy layer.\n"
+    "In this case, combine the two layers using torch.nn.functional.binary_cross_entropy_with_logits\n"
+    "or torch.nn.BCEWithLogitsLoss.  binary_cross_entropy_with_logits and BCEWithLogits are\n"
+    "safe to autocast.")
 
 
 def _has_lower(inputs):
@@ -443,7 +452,9 @@ _CUDA_BY_NAME.update({name: FP32 for name in (
     "_LayerNorm", "_GroupNorm", "Norm", "NuclearNorm", "_VectorNorm", "VectorNorm", "Dist",
     "_Pdist", "Sum", "SumDim", "Cumsum", "Cumprod", "Softmax", "LogSoftmax")})
 _CUDA_BY_NAME.update({"Addmv": LOWER, "RNNLayer": LOWER, "RNNLayerCopy": LOWER,
-                      "RNNCellStep": LOWER})
+                      "RNNCellStep": LOWER, "Logsumexp": FP32, "Dot": PROMOTE,
+                      "Addcmul": PROMOTE, "Addcdiv": PROMOTE, "Atan2": PROMOTE, "Cross": PROMOTE,
+                      "IndexPut": PROMOTE, "ScatterAdd": PROMOTE, "_BCELoss": BANNED})
 for _name in ("_ReflectionPad1D", "_ReflectionPad2D", "_ReplicationPad1D", "_ReplicationPad2D",
               "_ReplicationPad3D", "_MaxPool3DWithIndicesBackward0", "_AvgPool3DBackward0",
               "_AdaptiveAvgPool3DBackward0", "_AdaptiveMaxPool3DBackward0",
@@ -462,7 +473,9 @@ def _policy_of(op, device="cpu"):
         pass
     table, excluded = _TABLES.get(device, _TABLES["cpu"])
     policy = None
-    if op.__module__ in _FP32_MODULES:
+    if table.get(op.__name__) == BANNED:
+        policy = BANNED
+    elif op.__module__ in _FP32_MODULES:
         policy = FP32
     else:
         for cls in op.__mro__:
@@ -479,7 +492,7 @@ def _policy_of(op, device="cpu"):
 
 
 def _device_type_of(t):
-    return "cpu" if type(t._data) is np.ndarray else "cuda"
+    return "cpu" if isinstance(t._data, np.ndarray) else "cuda"
 
 
 def _cast_one(x, target, cacheable):
@@ -500,12 +513,16 @@ def _intercept(op, inputs, params):
     Tensor = _dispatch.Tensor
     for x in inputs:
         if isinstance(x, Tensor):
-            device = "cpu" if type(x._data) is np.ndarray else "cuda"
+            device = "cpu" if isinstance(x._data, np.ndarray) else "cuda"
             break
     else:
         return None
     policy = _policy_of(op, device)
     if policy is None:
+        return None
+    if policy == BANNED:
+        if _tls.enabled.get(device):
+            raise RuntimeError(_BANNED_MESSAGE)
         return None
     if not isinstance(policy, str):
         policy = policy(params, inputs)

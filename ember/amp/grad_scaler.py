@@ -18,7 +18,10 @@ import collections
 import enum
 import warnings
 
+import numpy as np
+
 from .. import _dtype as D
+from .._backends import to_device_array, xp as _xp
 from .._grad_mode import no_grad
 
 __all__ = ["OptState", "GradScaler"]
@@ -37,6 +40,12 @@ def _refresh_per_optimizer_state():
 def _torch():
     import ember
     return ember
+
+
+def _isfinite_all(a):
+    """Whether every element of array `a` is finite, as a 0-dim array on a's device."""
+    xp = _xp(a)
+    return xp.isfinite(a).all() if a.size else xp.asarray(True)
 
 
 class GradScaler:
@@ -131,13 +140,19 @@ class GradScaler:
                         g = param.grad._values()
                     dev = g.device
                     key = str(dev)
-                    flag = per_device.get(key)
-                    if flag is None:
-                        flag = per_device[key] = found_inf.to(dev)
-                    if not bool(torch.isfinite(g).all()):
-                        flag.fill_(1.0)
-                    g.mul_(inv_scale.to(dev))
-        return per_device
+                    entry = per_device.get(key)
+                    if entry is None:
+                        entry = per_device[key] = [found_inf.to(dev, copy=True),
+                                                   inv_scale.to(dev), []]
+                    entry[2].append(_isfinite_all(g._data))
+                    g.mul_(entry[1])
+            # one found_inf per device, computed there: no host sync per gradient
+            for key, (flag, _, finite) in per_device.items():
+                ok = finite[0]
+                for f in finite[1:]:
+                    ok = ok & f
+                flag._data[...] = ~ok
+        return {key: entry[0] for key, entry in per_device.items()}
 
     def unscale_(self, optimizer):
         """Divide optimizer's gradients by the scale, in place (once per step)."""
@@ -209,26 +224,37 @@ class GradScaler:
                           for found_inf in state["found_inf_per_device"].values()]
             if len(found_infs) == 0:
                 raise AssertionError("No inf checks were recorded prior to update.")
-            found_inf_combined = sum(float(f.item()) for f in found_infs)
+            found_inf_combined = found_infs[0]
+            for f in found_infs[1:]:
+                found_inf_combined = found_inf_combined + f.to(found_inf_combined.device)
             self._update_scale(found_inf_combined)
         self._per_optimizer_states = collections.defaultdict(_refresh_per_optimizer_state)
 
     def _update_scale(self, found_inf):
         """Backoff on inf/NaN (tracker reset), else count a clean step and grow
-        at growth_interval (the scale only grows while it stays finite)."""
-        with no_grad():
-            if found_inf:
-                self._scale.mul_(self._backoff_factor)
-                self._growth_tracker.fill_(0)
-                return
-            successful = int(self._growth_tracker.item()) + 1
-            if successful == self._growth_interval:
-                grown = self._scale * self._growth_factor
-                if bool(_torch().isfinite(grown)):
-                    self._scale.copy_(grown)
-                self._growth_tracker.fill_(0)
-            else:
-                self._growth_tracker.fill_(successful)
+        at growth_interval (the scale only grows while it stays finite).
+
+        Computed on the scale's device without reading anything back (as
+        PyTorch's _amp_update_scale_), so update() costs no host sync."""
+        scale, tracker = self._scale._data, self._growth_tracker._data
+        xp = _xp(scale)
+        found = found_inf._data
+        if _xp(found) is not xp:
+            found = to_device_array(found, self._scale.device)
+        found = found != 0
+        successful = tracker + 1
+        grow = ~found & (successful == self._growth_interval)
+        # the factors are doubles: multiply in float64, round to the scale's float32
+        wide = scale.astype(np.float64)
+        grown = (wide * self._growth_factor).astype(scale.dtype)
+        backed_off = (wide * self._backoff_factor).astype(scale.dtype)
+        new_scale = xp.where(found, backed_off,
+                             xp.where(grow & xp.isfinite(grown), grown, scale))
+        new_tracker = xp.where(found | grow, 0, successful).astype(tracker.dtype)
+        scale[...] = new_scale
+        tracker[...] = new_tracker
+        self._scale._version_counter.value += 1
+        self._growth_tracker._version_counter.value += 1
 
     # ------------------------------------------------------------ getters / setters
     def _get_scale_async(self):

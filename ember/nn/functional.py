@@ -12,6 +12,7 @@ import warnings as _warnings
 import numpy as _np
 
 from .. import _dtype as _D
+from .._backends import ufunc_at, xp as _xp
 from .._dispatch import Op as _Op, apply as _apply, apply_inplace as _apply_inplace
 from .._dispatch import interceptors as _interceptors, wrap as _wrap
 from .._grad_mode import state as _grad_state
@@ -211,7 +212,7 @@ class _Threshold(_Op):
     save = (0,)
 
     def forward(ctx, x, threshold, value):
-        return _np.where(x > threshold, x, _np.asarray(value, x.dtype))
+        return _np.where(x > threshold, x, x.dtype.type(value))
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
@@ -224,7 +225,7 @@ class _Hardshrink(_Op):
     save = (0,)
 
     def forward(ctx, x, lambd):
-        return _np.where((x >= -lambd) & (x <= lambd), _np.zeros((), x.dtype), x)
+        return _np.where((x >= -lambd) & (x <= lambd), x.dtype.type(0), x)
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
@@ -240,7 +241,7 @@ class _Softshrink(_Op):
 
     def forward(ctx, x, lambd):
         lam = x.dtype.type(lambd)
-        return _np.where(x > lam, x - lam, _np.where(x < -lam, x + lam, _np.zeros((), x.dtype)))
+        return _np.where(x > lam, x - lam, _np.where(x < -lam, x + lam, x.dtype.type(0)))
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
@@ -360,12 +361,10 @@ class _Gelu(_Op):
 
 
 def _sigmoid_array(x):
-    out = _np.empty_like(x)
-    pos = x >= 0
+    # exp of a non-positive argument only, so neither branch overflows
     e = _np.exp(-_np.abs(x))
-    _np.divide(1, 1 + e, where=pos, out=out)
-    _np.divide(e, 1 + e, where=~pos, out=out)
-    return out
+    d = 1 + e
+    return _np.where(x >= 0, 1 / d, e / d)
 
 
 class _Silu(_Op):
@@ -613,14 +612,21 @@ class _RReluNoise(_Op):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    from .._ops.random import default_generator
     a = input._data
-    nonpos = ~(a > 0)
-    k = int(_np.count_nonzero(nonpos))
-    noise = _np.ones(a.shape, _np.float64)
-    r = default_generator._uniform53(k) * (upper - lower) + lower
-    noise[nonpos] = r
-    out = _apply(_RReluNoise, input, _const(noise.astype(a.dtype), input._dtype))
+    if type(a) is _np.ndarray:
+        # one draw per non-positive element, in order: PyTorch's CPU stream
+        from .._ops.random import default_generator
+        nonpos = ~(a > 0)
+        k = int(_np.count_nonzero(nonpos))
+        noise = _np.ones(a.shape, _np.float64)
+        noise[nonpos] = default_generator._uniform53(k) * (upper - lower) + lower
+        noise = noise.astype(a.dtype)
+    else:
+        # on a device, draw for every element there and keep the non-positive ones
+        from .._ops.random import rand
+        r = rand(a.shape, dtype=input._dtype, device=input.device)._data
+        noise = _np.where(a > 0, a.dtype.type(1), r * a.dtype.type(upper - lower) + a.dtype.type(lower))
+    out = _apply(_RReluNoise, input, _const(noise, input._dtype))
     if inplace:
         with _no_grad():
             input.copy_(out)
@@ -788,12 +794,12 @@ def one_hot(tensor, num_classes=-1):
                         % type(tensor).__name__)
     if tensor._dtype is not _D.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    a = _np.asarray(tensor._data) if type(tensor._data) is _np.ndarray else tensor.cpu()._data
+    a = tensor._data
+    xp = _xp(a)
     if a.size == 0:
         if num_classes == -1:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        out = _np.zeros(a.shape + (int(num_classes),), _np.int64)
-        return _finish(out, tensor)
+        return _Tensor._make(xp.zeros(a.shape + (int(num_classes),), _np.int64), _D.int64)
     if int(a.min()) < 0:
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
@@ -802,16 +808,9 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("num_classes should be positive")
     elif int(a.max()) >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    out = _np.zeros(a.shape + (int(num_classes),), _np.int64)
+    out = xp.zeros(a.shape + (int(num_classes),), _np.int64)
     _np.put_along_axis(out, a[..., None], 1, axis=-1)
-    return _finish(out, tensor)
-
-
-def _finish(array, like):
-    t = _Tensor._make(array, _D.int64)
-    if type(like._data) is not _np.ndarray:
-        t = t.to(like.device)
-    return t
+    return _Tensor._make(out, _D.int64)
 
 
 class _VectorNorm(_Op):
@@ -846,7 +845,7 @@ class _VectorNorm(_Op):
             else:
                 d = _np.sign(xa) * _np.abs(xa) ** (p - 1) / na ** (p - 1)
             d = _np.where(na == 0, 0, d)
-        return g * _const(_np.asarray(d), x._dtype)
+        return g * _const(d, x._dtype)
 
 
 def _norm_keepdim(input, p, dim):
@@ -891,8 +890,9 @@ class _IndexPad(_Op):
     dtype_rule = "keep"
 
     def forward(ctx, x, maps):
+        xp = _xp(x)
         for d, idx in maps:
-            x = _np.take(x, idx, axis=d)
+            x = _np.take(x, xp.asarray(idx), axis=d)   # the index maps are built on the host
         return x
 
     def backward(ctx, g):
@@ -905,12 +905,13 @@ class _IndexPadBackward(_Op):
     dtype_rule = "keep"
 
     def forward(ctx, g, maps, shape):
+        xp = _xp(g)
         for d, idx in reversed(maps):
             out_shape = list(g.shape)
             out_shape[d] = shape[d]
-            acc = _np.zeros(out_shape, g.dtype)
+            acc = xp.zeros(out_shape, g.dtype)
             moved = _np.moveaxis(acc, d, 0)
-            _np.add.at(moved, idx, _np.moveaxis(g, d, 0))
+            ufunc_at(_np.add, moved, xp.asarray(idx), _np.moveaxis(g, d, 0))
             g = acc
         return g
 

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._backends import xp as _xp
 from .._grad_mode import no_grad
 from .._tensor import Tensor
 
@@ -88,14 +89,10 @@ def _no_grad_zero_(tensor):
 
 
 def _write(tensor, array):
-    """Copy a NumPy array into tensor's memory (no graph)."""
+    """Copy an array (host or device) into tensor's memory (no graph)."""
     with no_grad():
         from .._dispatch import write_into
-        if type(tensor._data) is not np.ndarray:
-            from .._creation import from_numpy
-            tensor.copy_(from_numpy(np.ascontiguousarray(array)))
-        else:
-            write_into(tensor, array)
+        write_into(tensor, array)
     return tensor
 
 
@@ -130,13 +127,13 @@ def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
             lo = _as_dtype_value(a, dt)
             hi = _as_dtype_value(b, dt)
             tensor.normal_(mean, std, generator=generator)
-            result = np.array(tensor._data, copy=True)
+            result = tensor._data.copy()
             while True:
                 mask = (result < lo) | (result > hi)
                 if not mask.any():
                     break
                 fresh = _empty_like(tensor).normal_(mean, std, generator=generator)._data
-                result = np.where(mask, fresh, result)
+                result = _xp(result).where(mask, fresh, result)
             _write(tensor, result)
         else:
             # uniform proposals on [a, b], accepted with the normal density ratio
@@ -144,16 +141,17 @@ def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
             log_peak = -0.5 * ((mode - mean) / std) ** 2
             accept_buf = _empty_like(tensor)
             tensor.uniform_(a, b, generator=generator)
-            cand = _log_pdf(np.array(tensor._data, copy=True), mean, std, log_peak, dt)
+            cand = _log_pdf(tensor._data.copy(), mean, std, log_peak, dt)
             pending = _log_uniform(accept_buf, generator) > cand
             if pending.any():
-                result = np.array(tensor._data, copy=True)
+                result = tensor._data.copy()
                 proposal = _empty_like(tensor)
                 while True:
                     proposal.uniform_(a, b, generator=generator)
-                    result = np.where(pending, proposal._data, result)
-                    cand = _log_pdf(np.array(proposal._data, copy=True), mean, std, log_peak, dt)
-                    pending = np.where(pending, _log_uniform(accept_buf, generator) > cand, pending)
+                    xp = _xp(result)
+                    result = xp.where(pending, proposal._data, result)
+                    cand = _log_pdf(proposal._data.copy(), mean, std, log_peak, dt)
+                    pending = xp.where(pending, _log_uniform(accept_buf, generator) > cand, pending)
                     if not pending.any():
                         break
                 _write(tensor, result)
@@ -161,7 +159,7 @@ def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
 
 
 def _empty_like(t):
-    return Tensor._make(np.empty(t._data.shape, t._data.dtype), t._dtype)
+    return Tensor._make(_xp(t._data).empty(t._data.shape, t._data.dtype), t._dtype)
 
 
 def _log_pdf(c, mean, std, log_peak, dt):
@@ -185,22 +183,9 @@ def _log_uniform(buf, generator):
     return out
 
 
-def _on_host(tensor, fill):
-    """Run fill(t) on tensor, through a host copy when tensor lives on a device."""
-    if type(tensor._data) is np.ndarray:
-        fill(tensor)
-        return tensor
-    with no_grad():
-        tmp = tensor.detach().cpu().clone()
-        fill(tmp)
-        tensor.copy_(tmp)
-    return tensor
-
-
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Normal(mean, std) truncated to [a, b]."""
-    return _on_host(tensor, lambda t: _no_grad_trunc_normal_(t, mean, std, a, b,
-                                                              generator=generator))
+    return _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=generator)
 
 
 def constant_(tensor, val):
@@ -218,7 +203,7 @@ def zeros_(tensor):
 def eye_(tensor):
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    return _write(tensor, np.eye(*tensor.shape, dtype=tensor._data.dtype))
+    return _write(tensor, _xp(tensor._data).eye(*tensor.shape, dtype=tensor._data.dtype))
 
 
 def dirac_(tensor, groups=1):
@@ -275,23 +260,21 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 
 def orthogonal_(tensor, gain=1, generator=None):
-    return _on_host(tensor, lambda t: _orthogonal(t, gain, generator))
-
-
-def _orthogonal(tensor, gain, generator):
     if tensor.ndimension() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flat = Tensor._make(np.empty((rows, cols), tensor._data.dtype), tensor._dtype)
+    xp = _xp(tensor._data)
+    flat = Tensor._make(xp.empty((rows, cols), tensor._data.dtype), tensor._dtype)
     flat.normal_(0, 1, generator=generator)
     m = flat._data
     if rows < cols:
         m = m.T
-    q, r = np.linalg.qr(m.astype(np.float64) if m.dtype != np.float64 else m)
-    ph = np.sign(np.diagonal(r))
+    # (asarray: a no-op on CuPy's plain tuple; the simulated CuPy passes NumPy's named tuple through)
+    q, r = (xp.asarray(v) for v in xp.linalg.qr(m.astype(np.float64) if m.dtype != np.float64 else m))
+    ph = xp.sign(xp.diagonal(r))
     q = q * ph
     if rows < cols:
         q = q.T
@@ -300,10 +283,6 @@ def _orthogonal(tensor, gain, generator):
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
-    return _on_host(tensor, lambda t: _sparse(t, sparsity, std, generator))
-
-
-def _sparse(tensor, sparsity, std, generator):
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
@@ -311,10 +290,10 @@ def _sparse(tensor, sparsity, std, generator):
     from .._ops.random import randperm
     with no_grad():
         tensor.normal_(0, std, generator=generator)
-        a = np.array(tensor._data, copy=True)
+        a = tensor._data.copy()
         for col_idx in range(cols):
-            row_indices = randperm(rows)._data
-            a[row_indices[:num_zeros], col_idx] = 0
+            row_indices = randperm(rows)._data      # on the CPU, as PyTorch draws them
+            a[_xp(a).asarray(row_indices[:num_zeros]), col_idx] = 0
         _write(tensor, a)
     return tensor
 

@@ -1,7 +1,7 @@
 """ASGD: averaged stochastic gradient descent."""
 from .. import _dtype as D
 from .optimizer import (Optimizer, as_real, bump, check_lr, check_nonneg, grad_array, incr_step,
-                        lr_value, scalar_tensor, state_tensor, step_tensor)
+                        lr_value, scalar_tensor, state_tensor)
 
 
 class ASGD(Optimizer):
@@ -31,9 +31,10 @@ class ASGD(Optimizer):
         for p in params:
             state = self.state[p]
             if len(state) == 0:
-                step_tensor(state)
-                state["eta"] = scalar_tensor(lr)
-                state["mu"] = scalar_tensor(1.0)
+                # PyTorch keeps ASGD's step, eta and mu on the parameter's device
+                state["step"] = scalar_tensor(0.0, p)
+                state["eta"] = scalar_tensor(lr, p)
+                state["mu"] = scalar_tensor(1.0, p)
                 state_tensor(state, "ax", p)
             x = as_real(p._data)
             g = grad_array(p, maximize)

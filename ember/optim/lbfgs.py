@@ -8,6 +8,7 @@ dtype the way PyTorch's 0-dim tensor arithmetic does.
 """
 import numpy as np
 
+from .._backends import xp as _xp
 from .._grad_mode import enable_grad, no_grad
 from .._tensor import Tensor
 from .optimizer import Optimizer, as_real, bump, check_lr, hp
@@ -24,11 +25,12 @@ def _arr(v):
 
 
 def _tensor(v, dtype):
-    """The inverse of _arr, for the state PyTorch keeps (Tensors, lists of Tensors, numbers)."""
-    if isinstance(v, np.ndarray):
-        return Tensor._make(v, dtype)
+    """The inverse of _arr, for the state PyTorch keeps (Tensors, lists of Tensors, numbers).
+    On CUDA the scalars are 0-dim device arrays already."""
     if isinstance(v, np.generic):
         return Tensor._make(np.array(v), dtype)
+    if hasattr(v, "__array_function__"):     # a NumPy or CuPy array
+        return Tensor._make(v, dtype)
     if isinstance(v, list):
         return [_tensor(x, dtype) for x in v]
     return v
@@ -36,7 +38,7 @@ def _tensor(v, dtype):
 
 def _rdiv(a, b):
     """a / b, where PyTorch's `number / tensor` is reciprocal(tensor) * number."""
-    if isinstance(b, np.generic) and not isinstance(a, np.generic):
+    if type(a) in (int, float) and type(b) not in (int, float):   # b: a NumPy scalar or 0-dim array
         return (1 / b) * a
     return a / b
 
@@ -170,7 +172,8 @@ class LBFGS(Optimizer):
         views = []
         for p in self._params:
             if p._grad is None:
-                views.append(np.zeros(as_real(p._data).size, as_real(p._data).dtype))
+                a = as_real(p._data)
+                views.append(_xp(a).zeros(a.size, a.dtype))
             else:
                 views.append(as_real(p._grad._data).reshape(-1))
         return np.concatenate(views)
@@ -233,7 +236,7 @@ class LBFGS(Optimizer):
         ro, H_diag = _arr(state.get("ro")), _arr(state.get("H_diag"))
         prev_flat_grad, prev_loss = _arr(state.get("prev_flat_grad")), state.get("prev_loss")
         if prev_flat_grad is not None:
-            prev_flat_grad = np.array(prev_flat_grad, copy=True)
+            prev_flat_grad = prev_flat_grad.copy()
         al = _arr(state["al"]) if "al" in state else None
 
         n_iter = 0

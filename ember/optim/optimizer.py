@@ -19,6 +19,8 @@ from collections import OrderedDict, defaultdict
 
 import numpy as np
 
+from .._backends import is_host, to_device_array
+
 from .. import _dtype as D
 from .._grad_mode import enable_grad, no_grad
 from .._tensor import Tensor
@@ -357,11 +359,14 @@ class Optimizer:
 
     @staticmethod
     def _cast_state(param, key, value):
-        """A loaded state tensor: the parameter's floating dtype, except the step counter
-        (kept as saved). The same tensor when nothing changes, as with Tensor.to."""
-        if key == "step" or not param.is_floating_point() or value._dtype is param._dtype:
+        """A loaded state tensor: on the parameter's device, in its floating dtype, except
+        the step counter (kept as saved). The same tensor when nothing changes, as with
+        Tensor.to."""
+        if key == "step":
             return value
-        return value.to(param._dtype)
+        if param.is_floating_point():
+            return value.to(device=param.device, dtype=param._dtype)
+        return value.to(device=param.device)
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
@@ -435,9 +440,14 @@ def scalar_dtype():
     return D.float64 if D.get_default_dtype() is D.float64 else D.float32
 
 
-def scalar_tensor(value):
+def scalar_tensor(value, like=None):
+    """A 0-dim state tensor holding value: on the CPU (as PyTorch keeps step counters),
+    or beside parameter `like` where PyTorch puts it on the parameter's device."""
     dt = scalar_dtype()
-    return Tensor._make(np.array(value, dtype=dt.np), dt)
+    a = np.array(value, dtype=dt.np)
+    if like is not None and not is_host(like._data):
+        a = to_device_array(a, like.device)
+    return Tensor._make(a, dt)
 
 
 def as_real(a):

@@ -41,7 +41,7 @@ class Rprop(Optimizer):
             sign[prod < 0] = etaminus
             step_size *= sign
             np.clip(step_size, step_size_min, step_size_max, out=step_size)
-            g = np.array(g, copy=True)
+            g = g.copy()
             g[sign == sign.dtype.type(etaminus)] = 0
             x -= np.sign(g) * step_size
             prev[...] = g

@@ -816,9 +816,9 @@ def _mha(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_pr
         k_nh = static_k if static_k is not None else _to_nh(k_t, num_heads, batch_first)
         v_nh = static_v if static_v is not None else _to_nh(v_t, num_heads, batch_first)
         if add_zero_attn:
-            z = C.zeros((bsz * num_heads, 1, head_dim), dtype=k_nh.dtype)
+            z = C.zeros((bsz * num_heads, 1, head_dim), dtype=k_nh.dtype, device=k_nh.device)
             k_nh = _ember().cat([k_nh, z], 1)
-            zv = C.zeros((bsz * num_heads, 1, v_nh.shape[2]), dtype=v_nh.dtype)
+            zv = C.zeros((bsz * num_heads, 1, v_nh.shape[2]), dtype=v_nh.dtype, device=v_nh.device)
             v_nh = _ember().cat([v_nh, zv], 1)
             extra += 1
         xs = [_role_tensor(xs, roles[0]), k_nh, v_nh]

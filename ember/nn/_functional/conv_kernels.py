@@ -30,11 +30,14 @@ a GEMM into columns and col2im (one strided add per kernel offset).
 import numpy as np
 from numpy.lib.stride_tricks import as_strided as _np_as_strided
 
-from ..._backends import strided_view, xp as _xp
+from ..._backends import is_host, strided_view, xp as _xp
 
 # The batch is processed in chunks whose im2col matrix stays about this
 # size, so that it is written and read back by the GEMM while in cache.
 _CHUNK_BYTES = 2 ** 20
+# On a GPU there is no cache to fit: chunks only bound the im2col memory, and
+# each chunk is a launch of its own, so they are as large as that allows.
+_DEVICE_CHUNK_BYTES = 2 ** 28
 
 
 def _as_strided(a, shape, strides, writeable=False):
@@ -102,8 +105,9 @@ def _col2im(src, sizes, ksize, stride, dilation, pads, out, crop=True):
     return buf[head + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sizes, pads))]
 
 
-def _chunks(N, per_sample_bytes):
-    step = max(1, _CHUNK_BYTES // max(per_sample_bytes, 1))
+def _chunks(N, per_sample_bytes, a):
+    budget = _CHUNK_BYTES if is_host(a) else _DEVICE_CHUNK_BYTES
+    step = max(1, budget // max(per_sample_bytes, 1))
     return [(i, min(N, i + step)) for i in range(0, N, step)]
 
 
@@ -147,9 +151,11 @@ def _grouped(a, groups):
 _CL_MIN_CHANNELS = 16
 
 
-def _use_channels_last(C, groups, ksize):
-    # a 1x1 kernel needs no im2col in either layout: NCHW skips the transposes
-    return groups == 1 and C >= _CL_MIN_CHANNELS and _prod(ksize) > 1
+def _use_channels_last(C, groups, ksize, a):
+    # a 1x1 kernel needs no im2col in either layout: NCHW skips the transposes.
+    # The layout suits OpenBLAS and the CPU caches; on a GPU (cuBLAS, batched
+    # GEMMs) its transposes in blocks would only add kernel launches.
+    return is_host(a) and groups == 1 and C >= _CL_MIN_CHANNELS and _prod(ksize) > 1
 
 
 def _transpose_into(dst, src):
@@ -259,7 +265,7 @@ def _conv_forward_cl(x, w, stride, dilation, pads, out, cl=None):
     # the result is transposed back in runs of positions whose rows (O values
     # each) stay in L1 while every channel's row of the output is written
     step = max(8192 // (O * x.itemsize // 4 or 1), 1)
-    for i, j in _chunks(N, C * _prod(ksize) * L * x.itemsize):
+    for i, j in _chunks(N, C * _prod(ksize) * L * x.itemsize, x):
         y = xp.matmul(_cl_cols(xt[i:j], ksize, stride, dilation, out), wk)    # (n*L, O)
         y = y.reshape(j - i, L, O)
         for p in range(0, L, step):
@@ -277,7 +283,7 @@ def _conv_weight_grad_cl(x, g, ksize, stride, dilation, pads, xcl=None, gcl=None
     xt = _cl_padded(x, pads, xcl)
     gt = _cl_matrix(g, gcl)                                              # (N*L, O)
     dwt = None
-    for i, j in _chunks(N, C * _prod(ksize) * L * x.itemsize):
+    for i, j in _chunks(N, C * _prod(ksize) * L * x.itemsize, x):
         cols = _cl_cols(xt[i:j], ksize, stride, dilation, out)          # (n*L, K*C)
         part = xp.matmul(cols.T, gt[i * L:j * L])                        # (K*C, O)
         if dwt is None:
@@ -305,7 +311,7 @@ def _conv_input_grad_cl(g, w, sizes, stride, dilation, pads, cl=None):
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(sizes, pads))
     buf = xp.zeros((N,) + padded + (C,), g.dtype)
     lead = (slice(None),) * (1 + n)
-    for i, j in _chunks(N, C * _prod(ksize) * L * g.itemsize):
+    for i, j in _chunks(N, C * _prod(ksize) * L * g.itemsize, g):
         src = xp.matmul(gt[i * L:j * L], wm).reshape((j - i,) + out + ksize + (C,))
         b = buf[i:j]
         for k in np.ndindex(*ksize):
@@ -337,12 +343,12 @@ def _conv_forward(x, w, groups, stride, dilation, pads, out=None, cl=None):
         # 1x1: the input already is the column matrix of each image
         y = xp.matmul(wm, _grouped(x.reshape(N, C, L), groups))          # (N, [G,] O/G, L)
         return y.reshape((N, O) + out)
-    if _use_channels_last(C, groups, ksize):
+    if _use_channels_last(C, groups, ksize, x):
         return _conv_forward_cl(x, w, stride, dilation, pads, out, cl)
     res = xp.empty((N, O) + out, x.dtype)
     resv = _grouped(res.reshape(N, O, L), groups)
     xpad = _padded(x, pads)
-    for i, j in _chunks(N, C * _prod(ksize) * L * x.itemsize):
+    for i, j in _chunks(N, C * _prod(ksize) * L * x.itemsize, x):
         cols = _chunk_cols(xpad[i:j], ksize, stride, dilation, out)
         xp.matmul(wm, _grouped(cols, groups), out=resv[i:j])
     return res
@@ -387,7 +393,7 @@ def _conv_input_grad_polyphase(g, w, sizes, groups, stride, pads, cl=None):
             wf = xp.ascontiguousarray(wf).reshape((C, O // groups) + wf.shape[3:])
             gc = g[(slice(None), slice(None)) + tuple(crop)]
             sub = None
-            if cl is not None and _use_channels_last(O, groups, wf.shape[2:]):
+            if cl is not None and _use_channels_last(O, groups, wf.shape[2:], g):
                 sub = {"x": _cl_matrix(g, cl).reshape((N,) + out + (O,))[
                     (slice(None),) + tuple(crop)]}
             part = _conv_forward(gc, wf, groups, one, one, tuple(tpads), tuple(Q for Q, _ in qs),
@@ -437,12 +443,12 @@ def _conv_input_grad(g, w, sizes, groups, stride, dilation, pads, cl=None):
             wf = wf[(slice(None),) * 3 + (slice(None, None, -1),) * n]
             wf = xp.ascontiguousarray(wf).reshape((C, O // groups) + ksize)
             return _conv_forward(g, wf, groups, stride, dilation, tuple(tpads), tuple(sizes))
-    if _use_channels_last(C, groups, ksize):
+    if _use_channels_last(C, groups, ksize, g):
         return _conv_input_grad_cl(g, w, sizes, stride, dilation, pads, cl)
     dx = xp.empty((N, C) + tuple(sizes), g.dtype)
     head = (slice(None), slice(None))
     crop = head + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sizes, pads))
-    for i, j in _chunks(N, C * _prod(ksize) * L * g.itemsize):
+    for i, j in _chunks(N, C * _prod(ksize) * L * g.itemsize, g):
         dcols = xp.matmul(wt, gm[i:j])                                   # (n, [G,] C/G*K, L)
         src = dcols.reshape((j - i, C) + ksize + out)
         buf = _col2im(src, sizes, ksize, stride, dilation, pads, out, crop=False)   # (n, C, *Sp)
@@ -458,12 +464,12 @@ def _conv_weight_grad(x, g, ksize, groups, stride, dilation, pads, xcl=None, gcl
     out = tuple(g.shape[2:])
     L = _prod(out)
     xp = _xp(x)
-    if _use_channels_last(C, groups, ksize):
+    if _use_channels_last(C, groups, ksize, x):
         return _conv_weight_grad_cl(x, g, ksize, stride, dilation, pads, xcl, gcl)
     gm = _grouped(g.reshape(N, O, L), groups)
     dw = None
     xpad = _padded(x, pads)
-    for i, j in _chunks(N, C * _prod(ksize) * L * x.itemsize):
+    for i, j in _chunks(N, C * _prod(ksize) * L * x.itemsize, x):
         cols = _grouped(_chunk_cols(xpad[i:j], ksize, stride, dilation, out), groups)
         part = xp.matmul(gm[i:j], xp.swapaxes(cols, -1, -2))             # (n, [G,] O/G, C/G*K)
         part = part[0] if j - i == 1 else part.sum(0)

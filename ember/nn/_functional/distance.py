@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ... import _dtype as D
+from ..._backends import xp as _xp
 from ..._dispatch import Op, apply
 from ..._tensor import Tensor
 
@@ -87,7 +88,7 @@ class _Pdist(Op):
 
     def forward(ctx, x, p):
         n = x.shape[0]
-        i, j = np.triu_indices(n, 1)
+        i, j = _xp(x).triu_indices(n, 1)
         ctx.pairs = (i, j)
         diff = np.abs(x[i] - x[j])
         if p == 0:

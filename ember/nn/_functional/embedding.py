@@ -7,6 +7,7 @@ scatter are each other's gradient, so double backward works.
 import numpy as np
 
 from ... import _dtype as D
+from ..._backends import ufunc_at, is_host, xp as _xp
 from ..._dispatch import Op, apply
 from ..._tensor import Tensor
 
@@ -33,10 +34,16 @@ def scatter_rows(idx, src, num):
     product; otherwise repeats are added one "occurrence level" at a time
     (the r-th repeat of every index: distinct rows, so a plain fancy-index
     add), and the sparse tail of deep levels goes to np.add.at on flat
-    element indices."""
+    element indices.
+
+    On a GPU it is one atomic scatter-add: the level loop reads counts
+    back to the host, which would wait for the device at every level."""
     out = np.zeros_like(src, shape=(num,) + src.shape[1:])
     n = idx.shape[0]
     if n == 0:
+        return out
+    if not is_host(src):
+        ufunc_at(np.add, out, idx, src)
         return out
     order = np.argsort(idx, kind="stable")
     s = idx[order]
@@ -71,7 +78,7 @@ def scatter_rows(idx, src, num):
         for k in src.shape[1:]:
             d *= k
         flat = (rows[a:, None] * d + np.arange(d, like=s)).reshape(-1)
-        np.add.at(out.reshape(-1), flat, src[pos[a:]].reshape(-1))
+        ufunc_at(np.add, out.reshape(-1), flat, src[pos[a:]].reshape(-1))
     return out
 
 
@@ -142,7 +149,7 @@ class _Embedding(Op):
         mask = scale = None
         if p["padding_idx"] >= 0:
             keep = flat != p["padding_idx"]
-            if not keep.all():
+            if not (is_host(keep) and keep.all()):   # a device mask is not read back
                 mask = scale = keep.astype(np.float64)
         if p["scale_grad_by_freq"]:
             counts = np.bincount(flat, minlength=num)
@@ -230,6 +237,23 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 
 # ------------------------------------------------------------------ embedding bag
+def _segment_reduce(ufunc, rows, starts, seg):
+    """ufunc (maximum or minimum) over each run of rows beginning at `starts`
+    (`seg`: each row's run number). NumPy reduces runs in place (reduceat);
+    CuPy has no reduceat for these ufuncs, but scatters with ufunc.at."""
+    if _xp(rows) is np:
+        return ufunc.reduceat(rows, starts, axis=0)
+    xp = _xp(rows)
+    if rows.dtype.kind == "f":
+        fill = -np.inf if ufunc is np.maximum else np.inf
+    else:
+        info = np.iinfo(rows.dtype)
+        fill = info.min if ufunc is np.maximum else info.max
+    out = xp.full((starts.shape[0],) + rows.shape[1:], fill, rows.dtype)
+    ufunc_at(ufunc, out, seg, rows)
+    return out
+
+
 class _BagMax(Op):
     """Per bag and column, the maximum over the bag's rows (0 for an empty
     bag); the gradient goes to the first row holding the maximum."""
@@ -242,17 +266,19 @@ class _BagMax(Op):
         ctx.pos = None
         if n == 0:
             return out
-        first = np.empty(n, dtype=bool)
+        xp = _xp(rows)
+        first = xp.empty(n, dtype=bool)
         first[0] = True
         np.not_equal(bag[1:], bag[:-1], out=first[1:])
         starts = np.flatnonzero(first)
         present = bag[starts]
-        mx = np.maximum.reduceat(rows, starts, axis=0)
+        seg = np.cumsum(first) - 1
+        mx = _segment_reduce(np.maximum, rows, starts, seg)
         out[present] = mx
         # first position (within the bag) holding the maximum
-        hit = rows == mx[np.cumsum(first) - 1]
-        cand = np.where(hit, np.arange(n)[:, None], n)
-        pos = np.minimum.reduceat(cand, starts, axis=0)
+        hit = rows == mx[seg]
+        cand = xp.where(hit, xp.arange(n)[:, None], n)
+        pos = _segment_reduce(np.minimum, cand, starts, seg)
         ctx.pos, ctx.present = pos, present
         return out
 
@@ -269,7 +295,7 @@ class _BagMaxBackward(Op):
 
     def forward(ctx, g, pos, present, n):
         out = np.zeros_like(g, shape=(n, g.shape[1]))
-        cols = np.broadcast_to(np.arange(g.shape[1]), pos.shape)
+        cols = _xp(g).broadcast_to(_xp(g).arange(g.shape[1]), pos.shape)
         out[pos, cols] = g[present]
         return out
 
@@ -299,7 +325,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         b, length = input.shape
         if length == 0:
             raise RuntimeError("step must be nonzero")
-        offs = np.arange(0, b * length, length, dtype=np.int64)
+        offs = _xp(input._data).arange(0, b * length, length, dtype=np.int64)
         regular = (b, length)
         include_last_offset = False
         input = input.reshape(-1)
@@ -367,11 +393,12 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
     num_bags = offs.shape[0] - 1 if include_last_offset else offs.shape[0]
     num_bags = max(num_bags, 0)
     # bag of every position; positions past the last (include_last_offset) belong to no bag
-    bag = np.searchsorted(offs[:num_bags], np.arange(n), side="right") - 1 if num_bags else \
-        np.full(n, -1, np.int64)
+    xp = _xp(idx)
+    bag = xp.searchsorted(offs[:num_bags], xp.arange(n), side="right") - 1 if num_bags else \
+        xp.full(n, -1, np.int64)
     valid = bag >= 0
     if include_last_offset and num_bags:
-        valid &= np.arange(n) < offs[-1]   # past the last offset: in no bag
+        valid &= xp.arange(n) < offs[-1]   # past the last offset: in no bag
     if padding_idx is not None:
         valid &= idx != padding_idx
     keep = np.flatnonzero(valid) if not valid.all() else None

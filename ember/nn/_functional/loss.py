@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from ... import _dtype as D
+from ..._backends import ufunc_at, xp as _xp
 from ..._dispatch import Op, apply, wrap
 from ..._grad_mode import no_grad, state as grad_state
 from ..._tensor import Tensor
@@ -75,7 +76,7 @@ def _reduce_array(a, reduction, scale=1.0):
         return a
     s = a.sum()
     if reduction == "mean":
-        s = s / a.size if a.size else np.full((), np.nan, a.dtype)
+        s = s / a.size if a.size else _xp(a).full((), np.nan, a.dtype)
     if scale != 1.0:
         s = s * a.dtype.type(scale)
     return s
@@ -138,7 +139,12 @@ def _warn_target_size(input, target):
 
 
 def _const(array, dtype):
-    return wrap(np.asarray(array), dtype)
+    return wrap(array, dtype)
+
+
+def _like(host, like):
+    """Host array `host` on the device of array `like` (no copy on the CPU)."""
+    return _xp(like).asarray(host)
 
 
 def _arr(x, dtype):
@@ -590,14 +596,15 @@ def _class_targets(ctx, t, n, r, c, ignore_index, w, dtype):
         if not all_valid:
             wt = wt * valid
     elif all_valid:
-        wt = np.ones((n, r), dtype)
+        wt = _xp(t).ones((n, r), dtype)
     else:
         wt = valid.astype(dtype)
+    xp = _xp(t)
     if r == 1:
-        flat = np.arange(0, n * c, c) + tc[:, 0]
+        flat = xp.arange(0, n * c, c) + tc[:, 0]
         flat = flat[:, None]
     else:
-        flat = (np.arange(0, n * c * r, c * r)[:, None] + tc * r) + np.arange(r)[None, :]
+        flat = (xp.arange(0, n * c * r, c * r)[:, None] + tc * r) + xp.arange(r)[None, :]
     ctx.tc, ctx.valid, ctx.all_valid, ctx.wt, ctx.flat = tc, valid, all_valid, wt, flat
     ctx.weighted = w is not None
     return tc, valid, all_valid, wt
@@ -613,13 +620,13 @@ def _reduce_class_loss(ctx, nll, red, smooth=None, ls=0.0, c=1):
         out = nll.sum()
         if smooth is not None:
             out = (1 - ls) * out + (ls / c) * smooth.sum()
-        return np.asarray(out, dtype=dt)
+        return _xp(nll).asarray(out, dtype=dt)
     d1 = ctx.d1 = (nll.dtype.type(nll.size) if ctx.all_valid and not ctx.weighted
                    else ctx.wt.sum())
     out = nll.sum() / d1
     if smooth is not None:
         out = (1 - ls) * out + (ls / c) * (smooth.sum() / d1)
-    return np.asarray(out, dtype=dt)
+    return _xp(nll).asarray(out, dtype=dt)
 
 
 def _class_coef(ctx, ls, c, w):
@@ -630,7 +637,7 @@ def _class_coef(ctx, ls, c, w):
         a = a / ctx.d1
         b = b / ctx.d1
     A = ctx.wt * a
-    B = np.full(A.shape, b, A.dtype) if ls else None
+    B = _xp(A).full(A.shape, b, A.dtype) if ls else None
     if not ctx.all_valid:  # ignored elements get 0, even when every element is ignored
         A = np.where(ctx.valid, A, 0)
         B = np.where(ctx.valid, B, 0) if ls else None
@@ -659,7 +666,7 @@ class _NLLLoss(Op):
         ctx.shape3 = x3.shape
         w = _arr(w, x.dtype)
         tc, valid, all_valid, wt = _class_targets(ctx, t, n, r, c, ignore_index, w, x.dtype)
-        picked = np.ascontiguousarray(x3).reshape(-1)[ctx.flat]
+        picked = x3.reshape(-1)[ctx.flat]
         nll = -(picked * wt)
         if not all_valid:
             nll = np.where(valid, nll, 0).astype(x.dtype, copy=False)
@@ -671,7 +678,7 @@ class _NLLLoss(Op):
         n, c, r = ctx.shape3
         A, _ = _class_coef(ctx, 0.0, c, None)
         shape = ctx.inputs_meta[0][0]
-        coef = np.zeros(ctx.shape3, dtype=ctx.wt.dtype)
+        coef = _xp(A).zeros(ctx.shape3, dtype=ctx.wt.dtype)
         coef.reshape(-1)[ctx.flat] = -A
         if not grad_state.enabled:
             ga = _g_rows(g, n, r, red)
@@ -737,7 +744,7 @@ class _CrossEntropy(Op):
             return wrap(grad.reshape(shape), g._dtype), None, None
         # create_graph: the same formula over Tensors, so it differentiates again
         x = ctx.saved_tensors[0]
-        coef = np.zeros(ctx.shape3, dtype=ctx.e.dtype)
+        coef = _xp(A).zeros(ctx.shape3, dtype=ctx.e.dtype)
         if ls:
             coef += B[:, None, :] * (w[None, :, None] if w is not None else 1)
         coef.reshape(-1)[ctx.flat] += A
@@ -774,7 +781,7 @@ class _CrossEntropyProb(Op):
             return loss.reshape(x.shape[:cdim] + x.shape[cdim + 1:])
         if reduction == "sum":
             return loss.sum()
-        return loss.sum() / (n * r) if n * r else np.full((), np.nan, loss.dtype)
+        return loss.sum() / (n * r) if n * r else _xp(loss).full((), np.nan, loss.dtype)
 
     def backward(ctx, g):
         p = ctx.params
@@ -917,13 +924,14 @@ class _MultiMarginLoss(Op):
         t = t.reshape(-1).astype(np.int64, copy=False)
         if ((t < 0) | (t >= c)).any():
             raise RuntimeError("target out of range")
-        rows = np.arange(n)
+        xp = _xp(x)
+        rows = xp.arange(n)
         z = margin - x2[rows, t][:, None] + x2
         z[rows, t] = 0
         on = z > 0
         h = np.where(on, z if p == 1 else z * z, 0).astype(x.dtype, copy=False)
         w = _arr(w, x.dtype)
-        scale = (w[t] if w is not None else np.ones(n, x.dtype)) / c
+        scale = (w[t] if w is not None else xp.ones(n, x.dtype)) / c
         d = np.where(on, 1.0 if p == 1 else 2 * z, 0).astype(x.dtype, copy=False) * scale[:, None]
         d[rows, t] = -d.sum(axis=1)
         ctx.d = d.reshape(x.shape)
@@ -982,14 +990,15 @@ class _MultiLabelMarginLoss(Op):
         t2 = t.reshape(n, c).astype(np.int64, copy=False)
         neg = t2 < 0
         first = np.where(neg.any(axis=1), neg.argmax(axis=1), c)
-        pos = np.arange(c)[None, :]
+        xp = _xp(x)
+        pos = xp.arange(c)[None, :]
         listed = pos < first[:, None]
         term = pos == first[:, None]
         if (listed & (t2 >= c)).any() or (term & (t2 < -1)).any():
             raise RuntimeError("argument #2 'target' is out of range")
-        counts = np.zeros((n, c), dtype=x.dtype)
-        rows = np.broadcast_to(np.arange(n)[:, None], (n, c))
-        np.add.at(counts, (rows[listed], t2[listed]), 1)
+        counts = xp.zeros((n, c), dtype=x.dtype)
+        rows = np.broadcast_to(xp.arange(n)[:, None], (n, c))
+        ufunc_at(np.add, counts, (rows[listed], t2[listed]), 1)
         other = (counts == 0).astype(x.dtype)
         # z[n, j, i] = 1 - (x[j] - x[i]) for target class j and non-target class i
         z = 1 - x2[:, :, None] + x2[:, None, :]
@@ -1218,7 +1227,9 @@ class _CTCLoss(Op):
     promote = (0,)
 
     def forward(ctx, lp, targets, il, tl, blank, zero_infinity):
+        # il, tl: host int64 lengths (metadata, as in PyTorch); the recursion runs on lp's device
         T, N, C = lp.shape
+        xp = _xp(lp)
         Smax = int(tl.max()) if N else 0
         L = 2 * Smax + 1
         # extended labels: blank, l1, blank, l2, ..., blank
@@ -1227,32 +1238,34 @@ class _CTCLoss(Op):
         else:
             offs = np.concatenate([[0], np.cumsum(tl)[:-1]]).astype(np.int64)
             pos = offs[:, None] + np.arange(Smax)[None, :]
-            lab = targets.reshape(-1)[np.minimum(pos, max(targets.size - 1, 0))].astype(np.int64) \
-                if targets.size else np.zeros((N, Smax), np.int64)
-        lab = np.where(np.arange(Smax)[None, :] < tl[:, None], lab, blank)
-        ext = np.full((N, L), blank, dtype=np.int64)
+            lab = targets.reshape(-1)[_like(np.minimum(pos, max(targets.size - 1, 0)), targets)] \
+                .astype(np.int64) if targets.size else xp.zeros((N, Smax), np.int64)
+        ctx.il_host = il
+        il, tl = _like(il, lp), _like(tl, lp)
+        lab = np.where(xp.arange(Smax)[None, :] < tl[:, None], lab, blank)
+        ext = xp.full((N, L), blank, dtype=np.int64)
         ext[:, 1::2] = lab
-        valid_s = np.arange(L)[None, :] < (2 * tl + 1)[:, None]
-        skip = np.zeros((N, L), dtype=bool)
+        valid_s = xp.arange(L)[None, :] < (2 * tl + 1)[:, None]
+        skip = xp.zeros((N, L), dtype=bool)
         skip[:, 3::2] = lab[:, 1:] != lab[:, :-1]
         skip[:, 2:] &= ext[:, 2:] != blank
         # lpe[t, n, s] = lp[t, n, ext[n, s]]
         lpe = np.take_along_axis(lp, np.broadcast_to(ext[None], (T, N, L)), axis=2)
         lpe = np.where(valid_s[None], lpe, -np.inf)
         ninf = lp.dtype.type(-np.inf)
-        alpha = np.full((T, N, L), ninf, dtype=lp.dtype)
+        alpha = xp.full((T, N, L), ninf, dtype=lp.dtype)
         if T:
             alpha[0, :, 0] = lpe[0, :, 0]
             if L > 1:
                 alpha[0, :, 1] = lpe[0, :, 1]
-        pad1 = np.full((N, 1), ninf, dtype=lp.dtype)
-        pad2 = np.full((N, 2), ninf, dtype=lp.dtype)
+        pad1 = xp.full((N, 1), ninf, dtype=lp.dtype)
+        pad2 = xp.full((N, 2), ninf, dtype=lp.dtype)
         for t in range(1, T):
             a = alpha[t - 1]
             a1 = np.concatenate([pad1, a[:, :-1]], axis=1)
             a2 = np.where(skip, np.concatenate([pad2, a[:, :-2]], axis=1), ninf)
             alpha[t] = lpe[t] + _lse3(a, a1, a2)
-        rows = np.arange(N)
+        rows = xp.arange(N)
         last_t = np.maximum(il - 1, 0)
         end = 2 * tl
         a_end = alpha[last_t, rows, end]
@@ -1270,23 +1283,24 @@ class _CTCLoss(Op):
         T, N, C = lp.shape
         L = ext.shape[1]
         ninf = lp.dtype.type(-np.inf)
-        beta = np.full((T, N, L), ninf, dtype=lp.dtype)
-        rows = np.arange(N)
+        xp = _xp(lp)
+        beta = xp.full((T, N, L), ninf, dtype=lp.dtype)
+        rows = xp.arange(N)
         end = 2 * tl
-        skip_next = np.zeros((N, L), dtype=bool)
+        skip_next = xp.zeros((N, L), dtype=bool)
         skip_next[:, :-2] = skip[:, 2:]
-        pad1 = np.full((N, 1), ninf, dtype=lp.dtype)
-        pad2 = np.full((N, 2), ninf, dtype=lp.dtype)
-        init = np.full((N, L), ninf, dtype=lp.dtype)
+        pad1 = xp.full((N, 1), ninf, dtype=lp.dtype)
+        pad2 = xp.full((N, 2), ninf, dtype=lp.dtype)
+        init = xp.full((N, L), ninf, dtype=lp.dtype)
         for t in range(T - 1, -1, -1):
             starts = il - 1 == t
-            b = np.full((N, L), ninf, dtype=lp.dtype)
+            b = xp.full((N, L), ninf, dtype=lp.dtype)
             if t + 1 < T:
                 nb = beta[t + 1]
                 b1 = np.concatenate([nb[:, 1:], pad1], axis=1)
                 b2 = np.where(skip_next, np.concatenate([nb[:, 2:], pad2], axis=1), ninf)
                 b = lpe[t] + _lse3(nb, b1, b2)
-            if starts.any():
+            if (ctx.il_host - 1 == t).any():   # decided on the host: no device sync per step
                 init.fill(ninf)
                 init[rows, end] = lpe[t, rows, end]
                 e1 = np.maximum(end - 1, 0)
@@ -1296,12 +1310,12 @@ class _CTCLoss(Op):
         # occupation of each class: sum over positions s with ext[s] = c
         occ = np.exp(alpha + beta + nll[None, :, None] - lpe)
         occ = np.where(valid_s[None], occ, 0)
-        idx = ((np.arange(T)[:, None, None] * N + rows[None, :, None]) * C + ext[None]).ravel()
+        idx = ((xp.arange(T)[:, None, None] * N + rows[None, :, None]) * C + ext[None]).ravel()
         occ_c = np.bincount(idx, weights=occ.ravel().astype(np.float64),
                             minlength=T * N * C).reshape(T, N, C).astype(lp.dtype)
         grad = np.exp(lp) - occ_c
         grad = np.where(np.isposinf(nll)[None, :, None], np.nan, grad)  # as PyTorch: inf - inf
-        grad = np.where((np.arange(T)[:, None] < il[None, :])[:, :, None], grad, 0)
+        grad = np.where((xp.arange(T)[:, None] < il[None, :])[:, :, None], grad, 0)
         if ctx.params["zero_infinity"]:
             grad = np.where(np.isinf(nll)[None, :, None], 0, grad)
         grad = (grad * g._data[None, :, None]).astype(lp.dtype, copy=False)
@@ -1312,7 +1326,7 @@ def _lengths(x, name, n):
     if isinstance(x, Tensor):
         if x._dtype.category > D.INT:
             raise RuntimeError("%s must be integral" % name)
-        a = np.asarray(x._data).astype(np.int64).reshape(-1)
+        a = x.detach().cpu()._data.astype(np.int64).reshape(-1)   # lengths are metadata: host
     else:
         a = np.asarray(list(x) if not isinstance(x, int) else [x], dtype=np.int64).reshape(-1)
     if a.shape[0] != n:
@@ -1347,7 +1361,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if N and il.min() < 0:
         raise RuntimeError("Expected input_lengths to have value at least 0, but got value %d "
                            "(while checking arguments for ctc_loss_allocate_outputs)" % il.min())
-    ta = np.asarray(tg._data)
+    ta = tg._data
     if ta.dtype.kind == "f":
         ta = ta.astype(np.int64)
     if ta.ndim == 2 and N:
@@ -1361,7 +1375,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                            "ctc_loss_allocate_outputs)" % (tl.sum(), ta.size))
     if ta.ndim == 2:
         lab = ta[:, :int(tl.max()) if N else 0]
-        lab = lab[np.arange(lab.shape[1])[None, :] < tl[:, None]]
+        lab = lab[_like(np.arange(lab.shape[1])[None, :] < tl[:, None], ta)]
     else:
         lab = ta.reshape(-1)[:int(tl.sum())]
     if lab.size and ((lab < 0) | (lab >= C)).any():
@@ -1371,5 +1385,5 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         return nll.squeeze(0) if unbatched else nll
     if reduction == "sum":
         return nll.sum()
-    den = _const(np.maximum(tl, 1).astype(lp._data.dtype), nll._dtype)
+    den = _const(_like(np.maximum(tl, 1).astype(lp._data.dtype), lp._data), nll._dtype)
     return (nll / den).mean()

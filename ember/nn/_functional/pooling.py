@@ -21,10 +21,11 @@ import numpy as np
 
 from ... import _dtype as D
 from ... import _dispatch
+from ..._backends import is_host, xp as _xp
 from ..._dispatch import Op, apply
 from ..._grad_mode import state as _grad_state
 from ..._tensor import Tensor
-from .sampling import _PutPlane, _Resample, _axis_key, _named, _prod, _type_title
+from .sampling import _PutPlane, _Resample, _axis_key, _like, _maps_like, _named, _prod, _type_title
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
@@ -76,12 +77,13 @@ def _max_axis(a, axis, k, s, p, d, o, want_idx):
     shape[axis] = o
     rng = _ranges(L, k, s, p, d, o)
     first = rng[0]
+    xp = _xp(a)
     if first[1] == 0 and first[2] == o:
         best = a[_axis_key(axis, _in_slice(first[3], o, s))].copy()
         rest = rng[1:]
-        idx = np.full(shape, first[0], np.uint8 if k <= 255 else np.int32) if want_idx else None
+        idx = xp.full(shape, first[0], np.uint8 if k <= 255 else np.int32) if want_idx else None
     else:
-        best = np.full(shape, _lowest(a.dtype), a.dtype)
+        best = xp.full(shape, _lowest(a.dtype), a.dtype)
         rest = rng
         if want_idx:  # windows whose values all equal the lowest value keep their first offset
             fv = np.zeros(o, np.uint8 if k <= 255 else np.int32)
@@ -89,14 +91,14 @@ def _max_axis(a, axis, k, s, p, d, o, want_idx):
                 fv[lo:hi] = j
             bshape = [1] * len(shape)
             bshape[axis] = o
-            idx = np.broadcast_to(fv.reshape(bshape), shape).copy()
+            idx = xp.broadcast_to(_like(fv.reshape(bshape), a), shape).copy()
         else:
             idx = None
     for j, lo, hi, st in rest:
         key = _axis_key(axis, slice(lo, hi))
         b = best[key]
         v = a[_axis_key(axis, _in_slice(st, hi - lo, s))]
-        if v.strides[-1] != v.itemsize:
+        if v.strides[-1] != v.itemsize and xp is np:
             v = np.ascontiguousarray(v)  # np.maximum is several times slower on strided data
         if idx is not None:
             gt = v > b
@@ -104,7 +106,9 @@ def _max_axis(a, axis, k, s, p, d, o, want_idx):
             ib *= ~gt
             ib += gt.view(np.uint8) * idx.dtype.type(j) if j else 0
         np.maximum(b, v, out=b)
-    if idx is not None and a.dtype.kind == "f" and np.isnan(best).any():
+    # on a device the NaN pass always runs: asking whether it is needed would
+    # wait for the device
+    if idx is not None and a.dtype.kind == "f" and (not is_host(best) or np.isnan(best).any()):
         nan = np.isnan(best)  # PyTorch keeps the last NaN of a window
         for j, lo, hi, st in rng:
             key = _axis_key(axis, slice(lo, hi))
@@ -121,6 +125,7 @@ def _plane_indices(stages, lead, L, o, bases, dils):
     already chosen along the axes before it."""
     nd = len(L)
     B = _prod(lead)
+    xp = _xp(stages[0])
     it = np.int32 if B * max(_prod(L), 1) * max(_prod(o), 1) < 2 ** 31 else np.int64
     flat = None
     for i in range(nd):
@@ -131,15 +136,15 @@ def _plane_indices(stages, lead, L, o, bases, dils):
             rest = _prod(o[i:])
             pprev = _prod(L[:i])
             pos = flat.reshape(B, _prod(o[:i]), rest) * it(rest)
-            pos += (np.arange(B, dtype=it) * it(pprev * rest))[:, None, None]
-            pos += np.arange(rest, dtype=it)
+            pos += (xp.arange(B, dtype=it) * it(pprev * rest))[:, None, None]
+            pos += xp.arange(rest, dtype=it)
             sel = np.take(st.reshape(-1), pos).reshape((B,) + tuple(o))
         bshape = [1] * (nd + 1)
         bshape[i + 1] = o[i]
         c = sel.astype(it)
         if dils[i] != 1:
             c *= it(dils[i])
-        c += np.asarray(bases[i], it).reshape(bshape)
+        c += _like(bases[i], c).astype(it, copy=False).reshape(bshape)
         if flat is None:
             flat = c
         else:
@@ -158,7 +163,7 @@ def _max_pool_arrays(x, k, s, p, d, o, want_idx):
     if not want_idx:
         return a, None
     L = x.shape[-nd:]
-    bases = [np.arange(o[i]) * s[i] - p[i] for i in range(nd)]
+    bases = [_xp(x).arange(o[i]) * s[i] - p[i] for i in range(nd)]
     return a, _plane_indices(stages, x.shape[:-nd], L, o, bases, d)
 
 
@@ -192,7 +197,7 @@ def _max_tiles(x, k, o):
             a = np.maximum(part[0], part[1])
         else:
             a = part[0].copy()
-            win = np.zeros(a.shape, np.uint8)
+            win = _xp(a).zeros(a.shape, np.uint8)
             for j in range(1, ki):
                 gt = np.greater(part[j], a)
                 np.maximum(a, part[j], out=a)
@@ -213,7 +218,7 @@ def _spread_tiles(g, stages, k, sizes):
         ki, L = k[i], sizes[i]
         o = a.shape[axis]
         win = stages[i]
-        out = np.empty(a.shape[:axis] + (L,) + a.shape[axis + 1:], a.dtype)
+        out = _xp(a).empty(a.shape[:axis] + (L,) + a.shape[axis + 1:], a.dtype)
         if L != o * ki:
             out[_axis_key(axis, slice(o * ki, None))] = 0
         v = out[_axis_key(axis, slice(0, o * ki))]
@@ -233,13 +238,14 @@ def _spread_tiles(g, stages, k, sizes):
 def _tile_indices(stages, x_shape, k, o):
     """PyTorch's per-plane flat indices from _max_tiles' winners."""
     nd = len(k)
-    st = [w if w is not None else np.zeros(1, np.uint8) for w in stages]
+    xp = _xp(next(w for w in stages if w is not None))
+    st = [w if w is not None else xp.zeros(1, np.uint8) for w in stages]
     full = []
     for i in range(nd):
         shp = x_shape[:len(x_shape) - nd] + tuple(x_shape[len(x_shape) - nd:][:i]) + tuple(o[i:])
-        full.append(np.broadcast_to(st[i], shp).astype(np.uint8))
+        full.append(xp.broadcast_to(st[i], shp).astype(np.uint8))
     L = x_shape[len(x_shape) - nd:]
-    bases = [np.arange(o[i]) * k[i] for i in range(nd)]
+    bases = [xp.arange(o[i]) * k[i] for i in range(nd)]
     return _plane_indices(full, x_shape[:len(x_shape) - nd], L, o, bases, (1,) * nd)
 
 
@@ -254,7 +260,7 @@ def _sum_axis(a, axis, k, s, p, o):
             used = j
             break
     if out is None:
-        out = np.zeros(shape, a.dtype)
+        out = _xp(a).zeros(shape, a.dtype)
         used = -1
     for j, lo, hi, st in rng:
         if j == used:
@@ -269,7 +275,7 @@ def _spread_axis(g, axis, k, s, p, L):
     o = g.shape[axis]
     shape = list(g.shape)
     shape[axis] = L
-    out = np.zeros(shape, g.dtype)
+    out = _xp(g).zeros(shape, g.dtype)
     for j, lo, hi, st in _ranges(L, k, s, p, 1, o):
         dst = out[_axis_key(axis, _in_slice(st, hi - lo, s))]
         src = g[_axis_key(axis, slice(lo, hi))]
@@ -291,8 +297,10 @@ class _MaxPool(Op):
         """want_idx: output 1 is the index array; grad: keep what backward
         needs (the winners of tiling windows, else the index array)."""
         nd = len(kernel)
-        if grad and not want_idx and x.dtype.kind == "f" and _tiles(kernel, stride, padding,
-                                                                      dilation) and all(
+        # tiling windows keep per-axis winners instead of indices; that needs
+        # a NaN check read back to the host, so not on a device
+        if grad and not want_idx and is_host(x) and x.dtype.kind == "f" and _tiles(
+                kernel, stride, padding, dilation) and all(
                 out_size[i] * kernel[i] <= x.shape[x.ndim - nd + i] for i in range(nd)):
             out, stages = _max_tiles(x, kernel, out_size)
             if stages is not None:
@@ -337,6 +345,7 @@ class _AdaptiveMaxPool(Op):
                      mode="add")
 
 
+@functools.lru_cache(maxsize=256)
 def _avg_divisor(cfg, dtype):
     k, s, p, o, L, ceil_mode, count_include_pad, divisor_override = cfg
     if divisor_override is not None:
@@ -363,7 +372,7 @@ class _AvgPool(Op):
         a = x
         for i in range(nd - 1, -1, -1):
             a = _sum_axis(a, x.ndim - nd + i, k[i], s[i], p[i], o[i])
-        div = _avg_divisor(cfg, x.dtype)
+        div = _like(_avg_divisor(cfg, x.dtype), x)
         if x.dtype.kind == "f":
             return np.divide(a, div, out=a)
         return np.trunc(a / div).astype(x.dtype)
@@ -379,7 +388,7 @@ class _AvgPoolAdjoint(Op):
     def forward(ctx, g, cfg):
         k, s, p, o, L = cfg[:5]
         nd = len(k)
-        a = g / _avg_divisor(cfg, g.dtype)
+        a = g / _like(_avg_divisor(cfg, g.dtype), g)
         for i in range(nd):
             a = _spread_axis(a, g.ndim - nd + i, k[i], s[i], p[i], L[i])
         return a
@@ -388,6 +397,7 @@ class _AvgPoolAdjoint(Op):
         return apply(_AvgPool, gg, cfg=ctx.params["cfg"])
 
 
+@functools.lru_cache(maxsize=256)
 def _adaptive_windows(L, o):
     i = np.arange(o)
     start = (i * L) // o
@@ -395,6 +405,7 @@ def _adaptive_windows(L, o):
     return start, end
 
 
+@functools.lru_cache(maxsize=256)
 def _adaptive_avg_maps(in_sizes, out_sizes, ndim):
     maps = []
     nd = len(in_sizes)
@@ -416,12 +427,21 @@ def _adaptive_avg_maps(in_sizes, out_sizes, ndim):
     return tuple(maps)
 
 
+@functools.lru_cache(maxsize=256)
+def _adaptive_gather(L, o):
+    """Adaptive windows as a gather of kmax inputs per output (short windows
+    repeat their last input): (starts, kmax, flat gather indices)."""
+    start, end = _adaptive_windows(L, o)
+    kmax = int((end - start).max()) if o else 1
+    return start, kmax, np.minimum(start[:, None] + np.arange(kmax), end[:, None] - 1).reshape(-1)
+
+
 def _adaptive_max_arrays(x, o):
     nd = len(o)
     L = x.shape[-nd:]
     if 0 in o:
         shape = x.shape[:-nd] + tuple(o)
-        return np.empty(shape, x.dtype), np.empty(shape, np.int64)
+        return _xp(x).empty(shape, x.dtype), _xp(x).empty(shape, np.int64)
     if all(L[i] % o[i] == 0 for i in range(nd)) and all(v > 0 for v in o):
         k = tuple(L[i] // o[i] for i in range(nd))
         return _max_pool_arrays(x, k, k, (0,) * nd, (1,) * nd, tuple(o), True)
@@ -430,10 +450,8 @@ def _adaptive_max_arrays(x, o):
     starts = []
     for i in range(nd - 1, -1, -1):
         axis = x.ndim - nd + i
-        start, end = _adaptive_windows(L[i], o[i])
-        kmax = int((end - start).max()) if o[i] else 1
-        gather = np.minimum(start[:, None] + np.arange(kmax), end[:, None] - 1).reshape(-1)
-        g = np.take(a, gather, axis=axis)
+        start, kmax, gather = _adaptive_gather(L[i], o[i])
+        g = _xp(a).take(a, _like(gather, a), axis=axis)
         g = g.reshape(a.shape[:axis] + (o[i], kmax) + a.shape[axis + 1:])
         arg = np.argmax(g, axis=axis + 1)
         a = np.take_along_axis(g, np.expand_dims(arg, axis + 1), axis=axis + 1).squeeze(axis + 1)
@@ -817,9 +835,7 @@ def _adaptive_avg(nd, input, output_size):
     L = tuple(input.shape[ndim - nd:])
     if nd > 1 and all(v == 1 for v in o):
         return input.mean(tuple(range(ndim - nd, ndim)), keepdim=True)
-    maps = _adaptive_avg_maps(L, o, ndim)
-    if not maps:
-        return apply(_named(_Resample, _AAVG_NAMES[nd]), input, maps=())
+    maps = _maps_like(_adaptive_avg_maps(L, o, ndim), input._data)
     return apply(_named(_Resample, _AAVG_NAMES[nd]), input, maps=maps)
 
 

@@ -33,6 +33,7 @@ import functools
 
 import numpy as np
 
+from ..._backends import xp as _xp
 from ..._dispatch import Op, apply, wrap
 from ..._grad_mode import state as _grad_state
 
@@ -44,7 +45,7 @@ _NW = 5  # weight slots per direction: w_ih, w_hh, b_ih, b_hh, w_hr
 # ------------------------------------------------------------------ schedules
 class _Schedule:
     """Where each time step's rows live in the packed (N, F) layout."""
-    __slots__ = ("steps", "N", "B", "T", "uniform", "_prev", "_last")
+    __slots__ = ("steps", "N", "B", "T", "uniform", "_prev", "_last", "_dev")
 
     def __init__(self, batch_sizes, T, B):
         if batch_sizes is None:
@@ -64,6 +65,19 @@ class _Schedule:
                 self.uniform = True
         self._prev = {}
         self._last = None
+        self._dev = {}
+
+    def on(self, name, like):
+        """Index array `name` ('prev', 'prev_rev' or 'last') beside array `like`
+        (built on the host once, copied to each device once)."""
+        host = (self.last_rows() if name == "last" else self.prev_index(name == "prev_rev"))
+        if type(like) is np.ndarray:
+            return host
+        key = (name, like.device.id)
+        a = self._dev.get(key)
+        if a is None:
+            a = self._dev[key] = _xp(like).asarray(host)
+        return a
 
     def prev_index(self, reverse):
         """Row of each step's previous hidden state in concat([OUT, h0]) (packed only)."""
@@ -112,7 +126,8 @@ def _prev_pieces(sched, OUT, h0, reverse):
         if reverse:
             return [(slice(0, N - B), OUT[B:]), (slice(N - B, N), h0[:B])]
         return [(slice(0, B), h0[:B]), (slice(B, N), OUT[:N - B])]
-    return [(slice(0, N), np.concatenate([OUT, h0])[sched.prev_index(reverse)])]
+    idx = sched.on("prev_rev" if reverse else "prev", OUT)
+    return [(slice(0, N), np.concatenate([OUT, h0])[idx])]
 
 
 def _final_state(sched, OUT, reverse):
@@ -120,7 +135,7 @@ def _final_state(sched, OUT, reverse):
         return OUT[:sched.B]
     if sched.uniform:
         return OUT[sched.N - sched.B:]
-    return OUT[sched.last_rows()]
+    return OUT[sched.on("last", OUT)]
 
 
 def _grow(hp, h0, b):
@@ -135,13 +150,15 @@ def _grow(hp, h0, b):
 _PERM_CACHE = {}
 
 
-def _lstm_perm(H):
-    """Rows of PyTorch's (i, f, g, o) gate layout in the internal order (o, i, f, g)."""
-    p = _PERM_CACHE.get(H)
+def _lstm_perm(H, like):
+    """Rows of PyTorch's (i, f, g, o) gate layout in the internal order (o, i, f, g),
+    as an index array beside array `like`."""
+    key = (H, None if type(like) is np.ndarray else like.device.id)
+    p = _PERM_CACHE.get(key)
     if p is None:
         a = np.arange(H)
-        p = np.concatenate([a + 3 * H, a, a + H, a + 2 * H])
-        _PERM_CACHE[H] = p
+        p = _xp(like).asarray(np.concatenate([a + 3 * H, a, a + H, a + 2 * H]))
+        _PERM_CACHE[key] = p
     return p
 
 
@@ -153,12 +170,13 @@ def _dir_forward(mode, X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, 
     steps = sched.steps
     order = range(sched.T - 1, -1, -1) if reverse else range(sched.T)
     dt = X.dtype
+    xp = _xp(X)
     st = {"X": X, "h0": h0, "reverse": reverse, "w_hr": w_hr, "OUT": OUT}
     if mode == "LSTM":
         return _lstm_forward(X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, OUT, st)
     if mode == "GRU":
         H = w_ih.shape[0] // 3
-        scale = np.ones((3 * H, 1), dt)
+        scale = xp.ones((3 * H, 1), dt)
         scale[:2 * H] = 0.5
         ACT = X @ (w_ih * scale).T
         bhn = None
@@ -168,9 +186,9 @@ def _dir_forward(mode, X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, 
             ACT += bias
             bhn = b_hh[2 * H:]
         WhhT = (w_hh * scale).T
-        GHN = np.empty((N, H), dt)
-        tmp = np.empty((B, 3 * H), dt)
-        tmp2 = np.empty((B, H), dt)
+        GHN = xp.empty((N, H), dt)
+        tmp = xp.empty((B, 3 * H), dt)
+        tmp2 = xp.empty((B, H), dt)
         H2 = 2 * H
         hp = None
         for t in order:
@@ -211,7 +229,7 @@ def _dir_forward(mode, X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, 
     if b_ih is not None:
         OUT += b_ih + b_hh
     WhhT = w_hh.T
-    tmp = np.empty((B, H), dt)
+    tmp = xp.empty((B, H), dt)
     relu = mode == "RNN_RELU"
     hp = None
     for t in order:
@@ -257,14 +275,14 @@ _SPARE_MAX_BYTES = 64 << 20
 _PROJ_COLUMNS = 320
 
 
-def _work(shape, dt):
-    a = _SPARE.pop((shape, dt), None)
-    return np.empty(shape, dt) if a is None else a
+def _work(shape, dt, xp=np):
+    a = _SPARE.pop((shape, dt, xp is np), None)
+    return xp.empty(shape, dt) if a is None else a
 
 
 def _give_back(a):
     if len(_SPARE) < 4 and a.nbytes <= _SPARE_MAX_BYTES:
-        _SPARE[(a.shape, a.dtype)] = a
+        _SPARE[(a.shape, a.dtype, type(a) is np.ndarray)] = a
 
 
 def _block(buf, rows, s, e):
@@ -279,29 +297,30 @@ def _lstm_forward(X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, OUT, 
     steps = sched.steps
     order = range(sched.T - 1, -1, -1) if reverse else range(sched.T)
     dt = X.dtype
+    xp = _xp(X)
     H = w_ih.shape[0] // 4
     P = w_hh.shape[1]
     H3 = 3 * H
-    perm = _lstm_perm(H)
+    perm = _lstm_perm(H, X)
     Wih = w_ih[perm]
     Whh = w_hh[perm]
-    scale = np.ones((4 * H, 1), dt)
+    scale = xp.ones((4 * H, 1), dt)
     scale[:H3] = 0.5
     WihS = Wih * scale
     bias = ((b_ih + b_hh)[perm] * scale[:, 0])[:, None] if b_ih is not None else None
     XT = X.T
     # the input projection, a few steps at a time just before they run (kept in cache)
     k_steps = max(1, _PROJ_COLUMNS // B)
-    A_buf = np.empty(4 * H * min(k_steps * B, N), dt)
+    A_buf = xp.empty(4 * H * min(k_steps * B, N), dt)
     A = None
     a0 = 0
     WhhS = Whh * scale
-    GT = np.empty(4 * H * N, dt)
-    C = np.empty(H * N, dt)
-    TC = np.empty(H * N, dt)
-    HR = np.empty((H, N), dt) if w_hr is not None else None
-    ig_buf = np.empty(H * B, dt)
-    h_bufs = (np.empty(P * B, dt), np.empty(P * B, dt))
+    GT = xp.empty(4 * H * N, dt)
+    C = xp.empty(H * N, dt)
+    TC = xp.empty(H * N, dt)
+    HR = xp.empty((H, N), dt) if w_hr is not None else None
+    ig_buf = xp.empty(H * B, dt)
+    h_bufs = (xp.empty(P * B, dt), xp.empty(P * B, dt))
     h0T = h0.T
     c0T = c0.T
     hp = cp = None
@@ -367,7 +386,7 @@ def _final_cell(sched, C, H, reverse):
     if sched.uniform:
         s, b = steps[-1]
         return _block(C, H, s, s + b).T
-    out = np.empty((sched.B, H), C.dtype)
+    out = _xp(C).empty((sched.B, H), C.dtype)
     for t, (s, b) in enumerate(steps):
         nb = steps[t + 1][1] if t + 1 < len(steps) else 0
         if nb < b:   # sequences nb..b-1 end at step t
@@ -392,16 +411,17 @@ def _lstm_backward(st, sched, dOUT, dhn, dcn, need_x, need_w):
     dt = OUT.dtype
     P = OUT.shape[1]
     H2, H3, H4 = 2 * H, 3 * H, 4 * H
-    WhhT = np.ascontiguousarray(Whh.T)                   # (P, 4H)
+    xp = _xp(OUT)
+    WhhT = xp.ascontiguousarray(Whh.T)                   # (P, 4H)
     whrT = w_hr.T if w_hr is not None else None
-    D = _work((H4, N), dt)                               # gate gradients, step t = columns s:e
-    DH = np.empty((P, N), dt) if w_hr is not None else None
-    dh = np.array(dhn.T, dtype=dt, order="C")            # (P, B)
-    dc = np.array(dcn.T, dtype=dt, order="C")            # (H, B)
-    dht_buf = np.empty(P * B, dt)
-    dhr_buf = np.empty(H * B, dt) if w_hr is not None else None
-    u_buf = np.empty(H * B, dt)
-    sd_buf = np.empty(H3 * B, dt)
+    D = _work((H4, N), dt, xp)                           # gate gradients, step t = columns s:e
+    DH = xp.empty((P, N), dt) if w_hr is not None else None
+    dh = xp.array(dhn.T, dtype=dt, order="C")            # (P, B)
+    dc = xp.array(dcn.T, dtype=dt, order="C")            # (H, B)
+    dht_buf = xp.empty(P * B, dt)
+    dhr_buf = xp.empty(H * B, dt) if w_hr is not None else None
+    u_buf = xp.empty(H * B, dt)
+    sd_buf = xp.empty(H3 * B, dt)
     c0T = c0.T
     for t in order:
         s, b = steps[t]
@@ -454,7 +474,7 @@ def _lstm_backward(st, sched, dOUT, dhn, dcn, need_x, need_w):
     res_w = None
     if need_w:
         inv = np.empty_like(perm)
-        inv[perm] = np.arange(perm.shape[0])
+        inv[perm] = xp.arange(perm.shape[0])
         dw_ih = np.matmul(D, X)[inv]
         dw_hh = _prev_matmul(D, _prev_pieces(sched, OUT, h0, reverse))[inv]
         db = D.sum(1)[inv]
@@ -477,8 +497,9 @@ def _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, need_w):
     dt = OUT.dtype
     if mode == "LSTM":
         return _lstm_backward(st, sched, dOUT, dhn, dcn, need_x, need_w)
+    xp = _xp(OUT)
     prev = _prev_pieces(sched, OUT, h0, reverse)
-    dh = np.array(dhn, dtype=dt, copy=True)
+    dh = xp.array(dhn, dtype=dt, copy=True)
     res_w = None
     if mode == "GRU":
         ACT, GHN, Wih, Whh = st["ACT"], st["GHN"], st["Wih"], st["Whh"]
@@ -493,15 +514,15 @@ def _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, need_w):
         Cc = 1 - r
         Cc *= r
         Cc *= GHN                        # d a_n/d a_r, per unit of d a_n
-        Bz = np.empty((N, H), dt)
+        Bz = xp.empty((N, H), dt)
         for sl, hp in prev:
             np.subtract(hp, n[sl], out=Bz[sl])
         Bz *= z
         Bz *= 1 - z                      # d h'/d a_z
-        dGH = np.empty((N, 3 * H), dt)
-        DAN = np.empty((N, H), dt)
-        dht_buf = np.empty((B, H), dt)
-        tmp = np.empty((B, H), dt)
+        dGH = xp.empty((N, 3 * H), dt)
+        DAN = xp.empty((N, H), dt)
+        dht_buf = xp.empty((B, H), dt)
+        tmp = xp.empty((B, H), dt)
         for t in order:
             s, b = steps[t]
             e = s + b
@@ -528,7 +549,7 @@ def _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, need_w):
     else:
         dA = OUT * OUT
         np.subtract(1, dA, out=dA)
-    tmp = np.empty((B, OUT.shape[1]), dt)
+    tmp = xp.empty((B, OUT.shape[1]), dt)
     for t in order:
         s, b = steps[t]
         e = s + b
@@ -619,7 +640,7 @@ class RNNLayer(Op):
             sched = schedule(None, T, B)
             X = x.reshape(T * B, x.shape[2])
         P = weights[1].shape[1]
-        out = np.empty((sched.N, directions * P), X.dtype)
+        out = _xp(X).empty((sched.N, directions * P), X.dtype)
         hns, cns, states = [], [], []
         for d in range(directions):
             w = weights[d * _NW:(d + 1) * _NW]
@@ -648,6 +669,7 @@ class RNNLayer(Op):
         dt = states[0]["OUT"].dtype
         N = sched.N
         P = states[0]["OUT"].shape[1]
+        xp = _xp(states[0]["OUT"])
         gout = _array(grads[0], dt) if grads[0] is not None else None
         if gout is not None:
             gout = gout.reshape(N, D * P)
@@ -661,11 +683,11 @@ class RNNLayer(Op):
         dh0s, dc0s = [], []
         for d in range(D):
             st = states[d]
-            dOUT = gout[:, d * P:(d + 1) * P] if gout is not None else np.zeros((N, P), dt)
-            dhn = ghn[d] if ghn is not None else np.zeros((sched.B, P), dt)
+            dOUT = gout[:, d * P:(d + 1) * P] if gout is not None else xp.zeros((N, P), dt)
+            dhn = ghn[d] if ghn is not None else xp.zeros((sched.B, P), dt)
             dcn = None
             if mode == "LSTM":
-                dcn = gcn[d] if gcn is not None else np.zeros((sched.B, st["H"]), dt)
+                dcn = gcn[d] if gcn is not None else xp.zeros((sched.B, st["H"]), dt)
             base = 3 + d * _NW
             need_w = any(meta[base + k] is not None for k in range(_NW))
             dx, dh0, dc0, dws = _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, need_w)
@@ -708,7 +730,7 @@ class RNNCellStep(Op):
 
     def forward(ctx, x, h, c, w_ih, w_hh, b_ih, b_hh, *, mode):
         sched = schedule(None, 1, x.shape[0])
-        OUT = np.empty((x.shape[0], w_hh.shape[1]), x.dtype)
+        OUT = _xp(x).empty((x.shape[0], w_hh.shape[1]), x.dtype)
         hn, cn, st = _dir_forward(mode, x, h, c, w_ih, w_hh, b_ih, b_hh, None, sched, False, OUT)
         ctx.sched = sched
         ctx.st = st
@@ -728,7 +750,7 @@ class RNNCellStep(Op):
         dcn = None
         if mode == "LSTM":
             dcn = (_array(grads[1], dt) if grads[1] is not None
-                   else np.zeros((OUT.shape[0], st["H"]), dt))
+                   else _xp(OUT).zeros((OUT.shape[0], st["H"]), dt))
         need_w = any(m is not None for m in meta[3:])
         dx, dh, dc, dws = _dir_backward(mode, st, sched, dOUT, dhn, dcn, meta[0] is not None,
                                         need_w)

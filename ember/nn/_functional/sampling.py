@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 
 from ... import _dtype as D
+from ..._backends import ufunc_at, is_host, xp as _xp
 from ..._dispatch import Op, apply
 from ..._tensor import Tensor
 
@@ -47,12 +48,52 @@ def _type_title(d):
             "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[d.name]
 
 
+# ===================================================================== host constants on the device
+# Index maps and weight matrices depend only on shapes: they are built on the
+# host (small, and cached in plans) and copied to the data's device once.
+_DEVICE_CONSTS = {}
+
+
+def _like(a, ref, cache=True):
+    """Host array `a` on the device of array `ref` (`a` itself when `ref` is
+    on the host, or `a` is not a host array). With `cache`, the device copy
+    is kept while `a` lives in the cache, keyed by `a`'s identity: for
+    constants that are built once (plans), so they cross to the device once."""
+    if is_host(ref) or not is_host(a):
+        return a
+    if not cache:
+        return _xp(ref).asarray(a)
+    key = (id(a), ref.device.id)
+    hit = _DEVICE_CONSTS.get(key)
+    if hit is not None and hit[0] is a:
+        return hit[1]
+    d = _xp(ref).asarray(a)
+    if len(_DEVICE_CONSTS) >= 512:
+        _DEVICE_CONSTS.clear()
+    _DEVICE_CONSTS[key] = (a, d)
+    return d
+
+
+def _maps_like(maps, ref):
+    """_Resample's per-axis maps with their arrays on the device of `ref`."""
+    if is_host(ref):
+        return maps
+    out = []
+    for axis, kind, data, size in maps:
+        if type(data) is tuple:
+            data = tuple(_like(v, ref) for v in data)
+        else:
+            data = _like(data, ref)
+        out.append((axis, kind, data, size))
+    return tuple(out)
+
+
 # ===================================================================== plane gather / scatter
 def _plane_flat(idx, lead, P, nq):
     """idx (lead' + q, lead' broadcastable to lead) as flat positions in lead + (P,)."""
     B = _prod(lead)
     full = tuple(lead) + idx.shape[idx.ndim - nq:]
-    off = (np.arange(B, dtype=np.int64) * P).reshape(tuple(lead) + (1,) * nq)
+    off = (_xp(idx).arange(B, dtype=np.int64) * P).reshape(tuple(lead) + (1,) * nq)
     return (np.broadcast_to(idx, full) + off).reshape(-1), full
 
 
@@ -92,9 +133,9 @@ class _PutPlane(Op):
             out = np.bincount(flat, weights=np.broadcast_to(g, full).reshape(-1),
                               minlength=n).astype(g.dtype, copy=False)
         else:
-            out = np.zeros(n, g.dtype)
+            out = _xp(g).zeros(n, g.dtype)
             if mode == "add":
-                np.add.at(out, flat, np.broadcast_to(g, full).reshape(-1))
+                ufunc_at(np.add, out, flat, np.broadcast_to(g, full).reshape(-1))
             else:
                 out[flat] = np.broadcast_to(g, full).reshape(-1)
         return out.reshape(tuple(lead) + tuple(plane))
@@ -133,23 +174,28 @@ def _map_axis(x, axis, kind, data):
     or sum of consecutive groups of data), 'rep' / 'repeat' (their adjoints:
     each value repeated data times, divided by data for 'rep')."""
     if kind == "take":  # data: indices, or (indices, indices of the adjoint)
-        return np.take(x, data[0] if type(data) is tuple else data, axis=axis)
+        return _xp(x).take(x, data[0] if type(data) is tuple else data, axis=axis)
     if kind == "repeat":
-        return np.repeat(x, data, axis=axis)
+        return _xp(x).repeat(x, data, axis=axis)
     if kind == "gsum":
         return _group_sum(x, axis, data)
     if kind == "mean":
         out = _group_sum(x, axis, data)
         return np.divide(out, x.dtype.type(data), out=out)
     if kind == "rep":
-        return np.repeat(x / x.dtype.type(data), data, axis=axis)
+        return _xp(x).repeat(x / x.dtype.type(data), data, axis=axis)
     if kind == "put":
         idx, size = data
-        starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+        xp = _xp(x)
+        # idx is nondecreasing: sum each run of equal indices
+        new = xp.empty(idx.shape, bool)
+        new[:1] = True
+        xp.not_equal(idx[1:], idx[:-1], out=new[1:])
+        starts = xp.flatnonzero(new)
         sums = np.add.reduceat(x, starts, axis=axis)
         shape = list(x.shape)
         shape[axis] = size
-        out = np.zeros(shape, x.dtype)
+        out = xp.zeros(shape, x.dtype)
         out[_axis_key(axis, idx[starts])] = sums
         return out
     # 'mat'
@@ -160,7 +206,7 @@ def _map_axis(x, axis, kind, data):
         return out.reshape(x.shape[:-1] + (m.shape[0],))
     before = _prod(x.shape[:axis])
     after = _prod(x.shape[axis + 1:])
-    out = np.matmul(m, x.reshape(before, n, after))
+    out = _xp(x).matmul(m, x.reshape(before, n, after))
     return out.reshape(x.shape[:axis] + (m.shape[0],) + x.shape[axis + 1:])
 
 
@@ -174,7 +220,7 @@ def _transpose_map(kind, data, size):
         return "take", data[0]
     if kind in _TRANSPOSED:
         return _TRANSPOSED[kind], data
-    return "mat", np.ascontiguousarray(data.T)
+    return "mat", _xp(data).ascontiguousarray(data.T)
 
 
 class _Resample(Op):
@@ -187,7 +233,7 @@ class _Resample(Op):
     def forward(ctx, x, maps):
         for axis, kind, data, size in maps:
             x = _map_axis(x, axis, kind, data)
-        return np.ascontiguousarray(x)
+        return _xp(x).ascontiguousarray(x)
 
     def backward(ctx, g):
         maps = ctx.params["maps"]
@@ -256,8 +302,8 @@ def _linear_matrix(L, o, align_corners, scale, ft):
     l0 = ft(1) - l1
     m = np.zeros((o, L), ft)
     rows = np.arange(o)
-    np.add.at(m, (rows, i0), l0)
-    np.add.at(m, (rows, i0 + step), l1)
+    ufunc_at(np.add, m, (rows, i0), l0)
+    ufunc_at(np.add, m, (rows, i0 + step), l1)
     return m
 
 
@@ -282,7 +328,7 @@ def _cubic_matrix(L, o, align_corners, scale, ft):
     m = np.zeros((o, L), ft)
     rows = np.arange(o)
     for j in range(4):
-        np.add.at(m, (rows, np.clip(x0 - 1 + j, 0, L - 1)), coeffs[j])
+        ufunc_at(np.add, m, (rows, np.clip(x0 - 1 + j, 0, L - 1)), coeffs[j])
     return m
 
 
@@ -357,16 +403,17 @@ def _resize_uint8(x, in_sp, out_sp, scales, align_corners, mode, antialias):
     """uint8 bilinear / bicubic resize as PyTorch computes it: a horizontal
     then a vertical pass, each a fixed-point sum rounded back to uint8."""
     a = x.astype(np.float64)  # products and sums stay exact integers
+    xp = _xp(x)
     for axis in (-1, -2):
         L, o = in_sp[axis], out_sp[axis]
         if L == o:
             continue
         m, prec = _uint8_matrix(L, o, align_corners, scales[axis], mode, antialias)
-        moved = np.moveaxis(a, axis, -1)
-        r = moved.reshape(-1, L) @ m.T
-        r = np.clip(np.floor((r + (1 << prec >> 1)) / (1 << prec)), 0, 255)
-        a = np.moveaxis(r.reshape(moved.shape[:-1] + (o,)), -1, axis)
-    return np.ascontiguousarray(a).astype(np.uint8)
+        moved = xp.moveaxis(a, axis, -1)
+        r = moved.reshape(-1, L) @ _like(m.T, x, cache=False)
+        r = xp.clip(xp.floor((r + (1 << prec >> 1)) / (1 << prec)), 0, 255)
+        a = xp.moveaxis(r.reshape(moved.shape[:-1] + (o,)), -1, axis)
+    return xp.ascontiguousarray(a).astype(np.uint8)
 
 
 # ===================================================================== interpolate
@@ -498,6 +545,7 @@ def _resample(input, mode, in_sp, out_sp, scales, align_corners, antialias):
             _RESAMPLE_PLANS.clear()
         _RESAMPLE_PLANS[key] = plan
     op, maps = plan
+    maps = _maps_like(maps, input._data)
     if dt is D.uint8 and not nearest:
         if mode not in ("bilinear", "bicubic"):
             raise NotImplementedError("\"upsample_%s%dd\" not implemented for 'Byte'" % (mode, dim))
@@ -573,7 +621,7 @@ class _GridPad(Op):
     grad_name = "GridSamplerPadBackward0"
 
     def forward(ctx, x, mode, size, align_corners):
-        mult = np.ones(x.shape, x.dtype)
+        mult = _xp(x).ones(x.shape, x.dtype)
         if mode == "reflection":
             if align_corners:
                 lo2, hi2 = 0, 2 * (size - 1)
@@ -617,7 +665,7 @@ class _ZeroGradFor(Op):
         meta = ctx.inputs_meta[1]
         gz = None
         if meta is not None:
-            gz = _const(np.zeros(meta[0], g._data.dtype), g._dtype)
+            gz = _const(_xp(g._data).zeros(meta[0], g._data.dtype), g._dtype)
         return g, gz
 
 
@@ -655,6 +703,12 @@ def _gather(input, idx_list, sizes):
     idx = flat[:, None]
     vals = apply(_TakePlane, input, idx=idx, nd=len(sizes), nq=len(sizes))
     return vals, inside
+
+
+def _all_true(mask):
+    """Whether a host mask is all True (skipping a multiply); device masks
+    are always applied, since asking would wait for the device."""
+    return is_host(mask) and bool(mask.all())
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
@@ -727,7 +781,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
             for a in range(nd):
                 idx.append(lo[a].astype(np.int64) + corner[a])
             vals, inside = _gather(input, idx, sizes)
-            if not inside.all():
+            if not _all_true(inside):
                 w = w * _const(inside, dt)
             term = vals * w.unsqueeze(1)
             out = term if out is None else out + term
@@ -756,7 +810,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
             xx = tap(x0 - 1 + i, W)
             vals, inside = _gather(input, [yy, xx], sizes)
             w = cx[i]
-            if not inside.all():
+            if not _all_true(inside):
                 w = w * _const(inside, dt)
             term = vals * w.unsqueeze(1)
             row = term if row is None else row + term
@@ -814,5 +868,5 @@ def affine_grid(theta, size, align_corners=None):
     mesh = np.meshgrid(*axes, indexing="ij")  # each of shape spatial, axis order (D,) H, W
     comps = [mesh[nd - 1 - c] for c in range(nd)]  # x (W) first
     base = np.stack(comps + [np.ones(spatial, npdt)], axis=-1).reshape(-1, nd + 1)
-    grid = _const(base, theta._dtype).matmul(theta.transpose(1, 2))
+    grid = _const(_like(base, theta._data, cache=False), theta._dtype).matmul(theta.transpose(1, 2))
     return grid.reshape((N,) + tuple(spatial) + (nd,))

@@ -128,9 +128,9 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         cdt = _compute_np(out_dtype)
         if out_dtype is D.float16:
             # each norm is rounded to half before being stacked
-            vec = xp.asarray([xp.asarray(n).astype(np.float16) for n in norms]).astype(cdt)
+            vec = xp.stack([xp.asarray(n).astype(np.float16) for n in norms]).astype(cdt)
         elif out_dtype is D.bfloat16:
-            vec = D.round_bfloat16(xp.asarray([xp.asarray(n, dtype=np.float32) for n in norms]))
+            vec = D.round_bfloat16(xp.stack([xp.asarray(n, dtype=np.float32) for n in norms]))
         else:
             vec = xp.stack([xp.asarray(n).astype(cdt, copy=False) for n in norms])
     total = _norm_of(vec, norm_type)

@@ -5,6 +5,7 @@ from enum import Enum, auto
 import numpy as np
 
 from ... import _creation as C
+from ..._backends import is_host, to_device_array, xp as _xp
 from ..._dispatch import wrap
 from ..._grad_mode import no_grad
 from ..._tensor import Tensor
@@ -51,11 +52,14 @@ def _make_orthogonal(A):
 def _geqrf(A):
     """torch.geqrf (LAPACK's Householder QR): (reflectors with R above the diagonal, tau)."""
     a = A._data
-    if type(a) is not np.ndarray:
-        a = a.get()
-    h, tau = np.linalg.qr(a, mode="raw")
+    # LAPACK's raw Householder form, on the host (CuPy has no batched geqrf); the result
+    # goes back to A's device
+    h, tau = np.linalg.qr(a if is_host(a) else a.get(), mode="raw")
     h = np.ascontiguousarray(np.swapaxes(h, -1, -2))
-    return wrap(h, A.dtype), wrap(tau, A.dtype)
+    if is_host(a):
+        return wrap(h, A.dtype), wrap(tau, A.dtype)
+    return (wrap(to_device_array(h, A.device), A.dtype),
+            wrap(to_device_array(np.asarray(tau), A.device), A.dtype))
 
 
 def _householder_product(A, tau):
@@ -140,8 +144,9 @@ class _Orthogonal(Module):
                     "parametrizations when use_trivialization=False.")
             A, tau = _geqrf(Q)
             a = A._data
-            i = np.arange(min(a.shape[-2], a.shape[-1]))
-            d = np.sign(a[..., i, i])
+            xp = _xp(a)
+            i = xp.arange(min(a.shape[-2], a.shape[-1]))
+            d = xp.sign(a[..., i, i])
             d[tau._data == 0.0] *= -1
             a[..., i, i] = d
             return A.mT if transpose else A

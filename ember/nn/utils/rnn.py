@@ -11,6 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from ... import _dtype as D
+from ..._backends import xp
 from ..._creation import arange, as_tensor, empty_like
 from ..._dispatch import Op, apply
 from ..._tensor import Tensor
@@ -173,7 +174,7 @@ class _PadPacked(Op):
     def forward(ctx, data, batch_sizes, batch_first, padding_value, total_length, batch):
         a, b = _positions(batch_sizes, batch_first)
         lead = (batch, total_length) if batch_first else (total_length, batch)
-        out = np.full(lead + data.shape[1:], padding_value, dtype=data.dtype)
+        out = xp(data).full(lead + data.shape[1:], padding_value, dtype=data.dtype)
         out[a, b] = data
         return out
 
@@ -275,7 +276,7 @@ class _PadSequence(Op):
         B = len(seqs)
         rest = seqs[0].shape[1:]
         lead = (B, T) if batch_first else (T, B)
-        out = np.full(lead + rest, padding_value, dtype=seqs[0].dtype)
+        out = xp(seqs[0]).full(lead + rest, padding_value, dtype=seqs[0].dtype)
         for i, s in enumerate(seqs):
             n = s.shape[0]
             rows = slice(T - n, T) if left else slice(0, n)

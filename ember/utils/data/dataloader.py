@@ -14,6 +14,7 @@ import random
 import signal
 import sys
 import traceback
+import warnings
 
 from ... import _dtype as D
 from ._collate import default_collate, default_convert
@@ -180,6 +181,20 @@ class _BaseIter:
         self._sampler_iter = iter(self._index_sampler)
         self._base_seed = int(empty((), dtype=D.int64).random_(generator=loader.generator).item())
         self._num_yielded = 0
+        self._pin_memory = False
+        if loader.pin_memory:
+            from ... import cuda
+            self._pin_memory = cuda.is_available()
+            if not self._pin_memory:
+                warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                              "then device pinned memory won't be used.")
+
+    def _pinned(self, data):
+        """The batch in pinned host memory when pin_memory=True (and CUDA is there)."""
+        if not self._pin_memory:
+            return data
+        from ... import cuda
+        return cuda._pin_structure(data)
 
     def __iter__(self):
         return self
@@ -209,7 +224,7 @@ class _SingleProcessIter(_BaseIter):
         data = _fetch(self._dataset, self._iterable, index, self._auto_collation, self._collate_fn,
                       self._drop_last)
         self._num_yielded += 1
-        return data
+        return self._pinned(data)
 
 
 class _MultiProcessIter(_BaseIter):
@@ -336,7 +351,7 @@ class _MultiProcessIter(_BaseIter):
             self._shutdown_workers()
             data.reraise()
         self._num_yielded += 1
-        return data
+        return self._pinned(data)
 
     def _shutdown_workers(self):
         if self._shutdown:
