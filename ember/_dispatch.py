@@ -120,6 +120,7 @@ class Op:
     differentiable = True    # False: outputs never require grad (comparisons, argmax...)
     nondiff_outputs = ()     # positions of outputs that never require grad (indices)
     view = False             # output 0 is a view of input 0 (shares memory)
+    half_native = False      # float16 inputs on a GPU are computed in float16 (GEMMs)
     node_type = None
     grad_name = None
 
@@ -140,7 +141,7 @@ def _compute_dtypes(op, inputs, params):
     rule = op.dtype_rule
     if rule == "keep":
         d = inputs[0]._dtype
-        return (d, d) if op.view else (_OPMATH.get(d, d), d)
+        return (d, d) if op.view or d is not D.float16 else (_opmath(op, inputs), d)
     positions = op.promote if op.promote is not None else range(len(inputs))
     first = None
     same = True
@@ -166,17 +167,25 @@ def _compute_dtypes(op, inputs, params):
                 scalars.append(x)
         d = D.result_dtype(dims, zeros, scalars)
     if rule == "promote":
-        return (_OPMATH.get(d, d), d)
+        return (_opmath(op, inputs) if d is D.float16 else d, d)
     if rule == "float":
         d = D.to_float(d)
-        return (_OPMATH.get(d, d), d)
+        return (_opmath(op, inputs) if d is D.float16 else d, d)
     if rule == "bool":
         return d, D.bool_
     return rule(d, inputs, params)
 
 
-# Half-precision math runs in float32 and rounds once at the end, as PyTorch's CPU kernels do.
-_OPMATH = {D.float16: D.float32}
+def _opmath(op, inputs):
+    """The dtype float16 math runs in: float32, rounding once at the end as
+    PyTorch's kernels do, except for the ops that declare `half_native`
+    (GEMMs), which on a GPU run in float16 on tensor cores (cuBLAS
+    accumulates in float32)."""
+    if op.half_native:
+        for x in inputs:
+            if isinstance(x, Tensor):
+                return D.float32 if B.is_host(x._data) else D.float16
+    return D.float32
 
 
 def _to_compute(x, d):

@@ -18,6 +18,7 @@ this module's namespace and `ember.cuda.is_available()` is True.
 """
 import contextlib
 import functools
+import inspect
 import json
 import os
 import sys
@@ -52,6 +53,27 @@ def _sync():
                 sync_sites["%s:%d" % (frame.filename.split("/ember/")[-1], frame.lineno)] += 1
                 break
 
+
+_SIGNATURES = {}
+
+
+def _check_call(name, args, kwargs):
+    """Raise TypeError where CuPy's function `name` would refuse these arguments
+    (its recorded signature; functions without one are not checked)."""
+    sig = _SIGNATURES.get(name)
+    if sig is None:
+        params = _API["signatures"].get(name)
+        if params is None:
+            return
+        sig = _SIGNATURES[name] = inspect.signature(eval("lambda %s: None" % params))
+    try:
+        sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError("cupy %s(): %s" % (name, e)) from None
+
+
+# The keywords CuPy's ufuncs take (_kernel.pyx: anything else is "Wrong arguments").
+_UFUNC_KWARGS = {"out", "dtype", "casting"}
 
 _ATOMIC_TYPES = {"add": ("int32", "float16", "float32", "float64", "uint32", "uint64"),
                  "maximum": ("int32", "float32", "float64", "uint32", "uint64"),
@@ -191,6 +213,8 @@ class ndarray:
                 if "kind" in kwargs:
                     raise TypeError("%s() got an unexpected keyword argument 'kind'" % name)
                 kwargs["kind"] = "stable"
+            else:
+                _check_call("ndarray." + name, args, kwargs)
             kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
             return _wrap(attr(*_unwrap(args), **kwargs))
         return method
@@ -202,6 +226,12 @@ class ndarray:
         if method == "__call__":   # CuPy calls its own function of the same name (matmul too)
             if name not in _NAMESPACES[""]:
                 return NotImplemented
+            if name in _API["ufuncs"]:
+                wrong = set(kwargs) - _UFUNC_KWARGS
+                if wrong:
+                    raise TypeError("Wrong arguments %s" % {k: kwargs[k] for k in wrong})
+            else:
+                _check_call(name, inputs, kwargs)
         elif method not in _API["ufuncs"].get(name, ()):
             return NotImplemented
         elif method != "outer" and name not in _UFUNC_METHODS[method]:
@@ -230,6 +260,7 @@ class ndarray:
         names = _NAMESPACES.get(".".join(module))
         if names is None or func.__name__ not in names:
             return NotImplemented
+        _check_call(".".join(module + [func.__name__]), args, kwargs)
         if func in (np.sort, np.argsort):
             kwargs = dict(kwargs, kind="stable")   # CuPy's sorts are stable radix sorts
         if func is np.where and type(args[0]) is not ndarray:
@@ -316,9 +347,12 @@ def _used():
 
 
 # --------------------------------------------------------------- the module
-def _namespace_function(np_func):
+def _namespace_function(np_func, name=None):
+    name = name or np_func.__name__
+
     def f(*args, **kwargs):
         stats["launches"] += 1
+        _check_call(name, args, kwargs)
         kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
         return _wrap(np_func(*_unwrap(args), **kwargs))
     f.__name__ = getattr(np_func, "__name__", "f")
@@ -490,12 +524,12 @@ def _build_module():
         if isinstance(obj, (type, np.dtype, np.ufunc)) or not callable(obj):
             setattr(module, name, obj)   # dtypes, constants and ufuncs (which dispatch to us)
         else:
-            setattr(module, name, _namespace_function(obj))
+            setattr(module, name, _namespace_function(obj, name))
     for sub in ("linalg", "fft"):
         ns = types.SimpleNamespace()
         for name in _NAMESPACES[sub]:
             if hasattr(getattr(np, sub), name):
-                setattr(ns, name, _namespace_function(getattr(getattr(np, sub), name)))
+                setattr(ns, name, _namespace_function(getattr(getattr(np, sub), name), sub + "." + name))
         setattr(module, sub, ns)
     module.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
         as_strided=lambda x, shape=None, strides=None: ndarray(

@@ -80,8 +80,10 @@ def _mH(t):
 # ------------------------------------------------------------------ matmul and its special cases
 
 def _matmul_arrays(a, b):
-    """np.matmul with PyTorch's precision for half and one GEMM for (..., m, k) @ (k, n)."""
-    if a.dtype == np.float16:
+    """np.matmul with PyTorch's precision for half (float32 on the CPU; on a
+    GPU, cuBLAS's float16 GEMM on tensor cores, accumulating in float32) and
+    one GEMM for (..., m, k) @ (k, n)."""
+    if a.dtype == np.float16 and type(a) is np.ndarray:
         a = a.astype(np.float32)
         b = b.astype(np.float32)
     if a.ndim > 2 and b.ndim <= 2:
@@ -131,6 +133,7 @@ def _matmul_grads(g, a, b, need_a, need_b):
 
 
 class Matmul(Op):
+    half_native = True
     save = (0, 1)
     grad_name = "UnsafeViewBackward0"
 
@@ -407,6 +410,7 @@ def _int_scalar(x, d):
 
 class Addmm(Op):
     """beta * input + alpha * (mat1 @ mat2), for the mm, mv and bmm shapes."""
+    half_native = True
     save = (1, 2)
 
     def forward(ctx, c, a, b, beta=1, alpha=1):

@@ -49,6 +49,7 @@ class _Linear(_Op):
     """input @ weight.T (+ bias), any number of leading dims, as one op.
     Its gradients are themselves _Linear ops, so double backward works."""
     dtype_rule = "keep"
+    half_native = True
     save = (0, 1)
     grad_name = "AddmmBackward0"
 

@@ -50,6 +50,7 @@ def _sum_bias(g):
 
 class _Conv(Op):
     """y = conv(x, w) (+ b), x (N, C, *S), w (O, C/G, *K)."""
+    half_native = True
     dtype_rule = "keep"
     save = (0, 1)
     grad_name = "ConvolutionBackward0"
@@ -85,6 +86,7 @@ class _Conv(Op):
 class _ConvInput(Op):
     """The transposed convolution: x = conv^T(g, w) (+ b), g (N, O, *Out),
     w (O, C/G, *K), x (N, C, *sizes); the input gradient of _Conv."""
+    half_native = True
     dtype_rule = "keep"
     save = (0, 1)
     grad_name = "ConvolutionBackward0"
@@ -113,6 +115,7 @@ class _ConvInput(Op):
 
 class _ConvWeight(Op):
     """dw = corr(x, g): the weight gradient of _Conv."""
+    half_native = True
     dtype_rule = "keep"
     save = (0, 1)
     grad_name = "ConvolutionBackwardBackward0"
