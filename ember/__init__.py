@@ -239,8 +239,9 @@ def _nn_torch_functions():
         from .nn._functional import FAMILIES
         from .nn import functional as F
         table = {name: getattr(F, name) for name in _F_AT_TOP_LEVEL if hasattr(F, name)}
-        for family in FAMILIES:
-            mod = _sys.modules.get(__name__ + ".nn._functional." + family)
+        import importlib
+        for family in FAMILIES:   # imported here: this may run while nn.functional is still loading
+            mod = importlib.import_module(__name__ + ".nn._functional." + family)
             table.update(getattr(mod, "TORCH_FUNCTIONS", {}))
         globals()["_nn_functions_table"] = table
     return table

@@ -21,6 +21,7 @@ import functools
 import inspect
 import json
 import os
+import re
 import sys
 import types
 import weakref
@@ -42,6 +43,30 @@ _UFUNC_METHODS = {"reduce": ("add", "multiply"), "accumulate": ("add", "multiply
 # `sync_sites` set to a Counter, each sync also records the Ember line asking.
 stats = {"launches": 0, "syncs": 0}
 sync_sites = None
+
+
+launch_sites = None
+
+
+# Calls that only make a view (new shape or strides over the same memory): no kernel.
+_NO_KERNEL = {"reshape", "view", "transpose", "swapaxes", "squeeze", "expand_dims", "broadcast_to",
+              "moveaxis", "atleast_1d", "atleast_2d", "atleast_3d", "diagonal", "real", "imag",
+              "as_strided", "get", "item", "tolist", "broadcast_arrays", "split", "array_split"}
+
+
+def _advanced(key):
+    keys = key if type(key) is tuple else (key,)
+    return any(type(k) in (ndarray, np.ndarray, list) for k in keys)
+
+
+def _launch():
+    stats["launches"] += 1
+    if launch_sites is not None:
+        import traceback
+        for frame in reversed(traceback.extract_stack()[:-2]):
+            if "/ember/" in frame.filename:
+                launch_sites["%s:%d" % (frame.filename.split("/ember/")[-1], frame.lineno)] += 1
+                break
 
 
 def _sync():
@@ -208,7 +233,8 @@ class ndarray:
         def method(*args, **kwargs):
             if name in ("item", "tolist"):
                 _sync()
-            stats["launches"] += 1
+            if name not in _NO_KERNEL:
+                _launch()
             if name in ("sort", "argsort"):
                 if "kind" in kwargs:
                     raise TypeError("%s() got an unexpected keyword argument 'kind'" % name)
@@ -221,7 +247,7 @@ class ndarray:
 
     # --- NumPy protocols, as CuPy implements them
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        stats["launches"] += 1
+        _launch()
         name = ufunc.__name__
         if method == "__call__":   # CuPy calls its own function of the same name (matmul too)
             if name not in _NAMESPACES[""]:
@@ -253,7 +279,8 @@ class ndarray:
         return out[0] if out is not None else _wrap(r)
 
     def __array_function__(self, func, types_, args, kwargs):
-        stats["launches"] += 1
+        if func.__name__ not in _NO_KERNEL:
+            _launch()
         module = func.__module__.split(".")[1:]
         if module and module[0] in ("_core", "core", "lib") and module != ["lib", "stride_tricks"]:
             module = []
@@ -271,9 +298,12 @@ class ndarray:
 
     # --- Python protocols
     def __getitem__(self, key):
+        if _advanced(key):
+            _launch()
         return _wrap(self._a[_index(key)])
 
     def __setitem__(self, key, value):
+        _launch()
         self._a[_index(key)] = _unwrap(value)
 
     def __len__(self):
@@ -351,7 +381,8 @@ def _namespace_function(np_func, name=None):
     name = name or np_func.__name__
 
     def f(*args, **kwargs):
-        stats["launches"] += 1
+        if name not in _NO_KERNEL:
+            _launch()
         _check_call(name, args, kwargs)
         kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
         return _wrap(np_func(*_unwrap(args), **kwargs))
@@ -514,6 +545,70 @@ def _build_random():
 random = _build_random()
 
 
+class ElementwiseKernel:
+    """CuPy's ElementwiseKernel, run on the host: the kernel's C body, one
+    statement per line of simple arithmetic and math functions (what
+    Ember's fused kernels use), is translated to NumPy and applied to whole
+    arrays. Statements run in order over every element, as each CUDA
+    thread runs them over its own, so the results are the same."""
+
+    _FUNCS = {"tanh": np.tanh, "exp": np.exp, "log": np.log, "log1p": np.log1p, "expm1": np.expm1,
+              "sqrt": np.sqrt, "rsqrt": lambda x: 1 / np.sqrt(x), "fabs": np.abs, "fmax": np.fmax,
+              "fmin": np.fmin, "max": np.maximum, "min": np.minimum, "erf": None}
+
+    def __init__(self, in_params, out_params, operation, name="kernel", **kwargs):
+        self.name = name
+        self.ins = self._params(in_params)
+        self.outs = self._params(out_params)
+        lines = []
+        for stmt in re.sub(r"//[^\n]*", "", operation).split(";"):
+            stmt = stmt.strip()
+            if not stmt:
+                continue
+            stmt = re.sub(r"^(const\s+)?(T|float|double|int|bool)\s+", "", stmt)
+            stmt = re.sub(r"(\d\.?\d*)f\b", r"\1", stmt)
+            if "?" in stmt or "{" in stmt or "if " in stmt:
+                raise NotImplementedError("the simulated ElementwiseKernel takes straight-line code only")
+            lines.append(stmt)
+        self.code = compile("\n".join(lines), "<kernel %s>" % name, "exec")
+
+    @staticmethod
+    def _params(text):
+        out = []
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            words = part.split()
+            if words[0] == "raw":
+                raise NotImplementedError("raw parameters are not simulated")
+            out.append((words[0], words[1]))
+        return out
+
+    def __call__(self, *args, size=None):
+        _launch()
+        n_in = len(self.ins)
+        if len(args) not in (n_in, n_in + len(self.outs)):
+            raise TypeError("Wrong number of arguments for %s" % self.name)
+        arrays = [_unwrap(a) for a in args if type(a) is ndarray]
+        if any(type(a) is np.ndarray for a in args):
+            _refuse_host(next(a for a in args if type(a) is np.ndarray))
+        types = {}
+        for (t, _), a in zip(self.ins + self.outs, args):
+            if type(a) is ndarray and t not in np.sctypeDict:
+                types.setdefault(t, a.dtype)
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        env = dict(self._FUNCS)
+        for (t, name), a in zip(self.ins, args):
+            dt = np.dtype(t) if t in np.sctypeDict else types[t]
+            env[name] = a._a if type(a) is ndarray else dt.type(a)
+        outs = list(args[n_in:]) or [ndarray(np.zeros(shape, np.dtype(t) if t in np.sctypeDict else types[t]))
+                                    for t, _ in self.outs]
+        for (t, name), o in zip(self.outs, outs):
+            env[name] = np.array(np.broadcast_to(o._a, shape))
+        exec(self.code, {"__builtins__": {}}, env)
+        for (t, name), o in zip(self.outs, outs):
+            o._a[...] = env[name]
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+
 def _build_module():
     """The `cupy` namespace: NumPy's functions that CuPy also has, on device arrays."""
     module = types.ModuleType("cupy", "CuPy, simulated on the host (tests/simcuda.py)")
@@ -536,6 +631,7 @@ def _build_module():
             np.lib.stride_tricks.as_strided(_unwrap(x), shape, strides)),
         sliding_window_view=_namespace_function(np.lib.stride_tricks.sliding_window_view)))
     for name in ("ndarray", "asarray", "array", "asnumpy", "get_array_module", "get_default_memory_pool",
+                 "ElementwiseKernel",
                  "get_default_pinned_memory_pool", "cuda", "random"):
         setattr(module, name, globals()[name])
     module.__version__ = "14.2.0 (simulated)"

@@ -339,6 +339,9 @@ OPTIMIZERS = [
     ("Adam_foreach", lambda p: optim.Adam(p, lr=0.01, foreach=True)),
     ("Adam_fused", lambda p: optim.Adam(p, lr=0.01, fused=True)),
     ("AdamW_amsgrad", lambda p: optim.AdamW(p, lr=0.01, amsgrad=True)),
+    # the fused GPU kernel's variants: coupled decay with maximize, decoupled decay
+    ("Adam_wd_maximize", lambda p: optim.Adam(p, lr=0.01, weight_decay=0.1, maximize=True)),
+    ("AdamW", lambda p: optim.AdamW(p, lr=0.01, weight_decay=0.1)),
     ("RMSprop", lambda p: optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True)),
     ("Adagrad", lambda p: optim.Adagrad(p, lr=0.1)),
     ("Adadelta", lambda p: optim.Adadelta(p)),

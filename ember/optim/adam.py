@@ -1,6 +1,8 @@
 """Adam and AdamW (decoupled weight decay), with AMSGrad."""
 import numpy as np
 
+from .. import _cuda_kernels as _kernels
+from .._backends import is_host
 from .._tensor import Tensor
 from .optimizer import (Optimizer, addcdiv_, addcmul_, as_real, bump, check_betas, check_fused,
                         check_lr, check_nonneg, grad_array, hp, incr_step, lerp_, lr_value,
@@ -55,6 +57,7 @@ class Adam(Optimizer):
         eps, wd = group["eps"], group["weight_decay"]
         amsgrad, maximize = group["amsgrad"], group["maximize"]
         decoupled = group.get("decoupled_weight_decay", False)
+        fusable = not group.get("differentiable", False)
         for p in params:
             state = self.state[p]
             step_tensor(state)
@@ -63,8 +66,19 @@ class Adam(Optimizer):
             if amsgrad:
                 max_sq = state_tensor(state, "max_exp_avg_sq", p)
             x = as_real(p._data)
-            g = grad_array(p, maximize)
             step = incr_step(state)
+            if fusable and not amsgrad and abs(1 - beta1) < 0.5 and not is_host(x) and _kernels.fusable(x):
+                # on a GPU, the whole update in one kernel (the formulas below)
+                decay = wd != 0 and decoupled
+                _kernels.adam_step(x, as_real(exp_avg._data), as_real(exp_avg_sq._data), as_real(p._grad._data),
+                                   lerp_weight=1 - beta1, beta2=beta2, one_minus_beta2=1 - beta2,
+                                   neg_step_size=-(lr / (1 - beta1 ** step)),
+                                   bias_correction2_sqrt=(1 - beta2 ** step) ** 0.5, eps=eps,
+                                   weight_decay=wd if wd != 0 and not decoupled else 0.0,
+                                   decay=1 - lr * wd if decay else 1.0, maximize=maximize)
+                bump(exp_avg, exp_avg_sq, p)
+                continue
+            g = grad_array(p, maximize)
             if wd != 0:
                 if decoupled:
                     x *= 1 - lr * wd

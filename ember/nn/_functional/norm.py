@@ -12,6 +12,7 @@ PyTorch's CPU kernels do), with the two-pass (x - mean)^2 variance.
 """
 import numpy as np
 
+from ... import _cuda_kernels as _kernels
 from ... import _dtype as D
 from ..._dispatch import Op, apply, wrap, write_into
 from ..._grad_mode import state as _grad_state
@@ -68,8 +69,11 @@ def _compute_np(t):
 
 
 def _rowdot(a, b):
-    """sum(a * b) over the last axis, without a temporary."""
-    return np.einsum("...k,...k->...", a, b)
+    """sum(a * b) over the last axis: on the CPU without a temporary (einsum);
+    on a GPU as a product and a sum (CuPy's einsum plans it in Python each call)."""
+    if type(a) is np.ndarray:
+        return np.einsum("...k,...k->...", a, b)
+    return (a * b).sum(axis=-1)
 
 
 def _row_stats(x2, eps):
@@ -172,6 +176,8 @@ class _BatchNormTrain(Op):
 
 def _channel_sum(a3):
     """Per-channel sum of a (N, C, L) array."""
+    if type(a3) is not np.ndarray:
+        return a3.sum(axis=(0, 2))
     if a3.dtype.kind == "f" and a3.flags.c_contiguous:
         return np.einsum("ncl->c", a3)
     return a3.sum(axis=2).sum(axis=0)
@@ -258,6 +264,10 @@ def _update_running(running, stat, momentum):
     """running = momentum * stat + (1 - momentum) * running, in running's dtype."""
     r = running._data
     m = r.dtype.type(momentum)
+    if type(r) is not np.ndarray and _kernels.fusable(r) and r.flags.c_contiguous:
+        _kernels.running_update(r, stat.astype(r.dtype, copy=False), m)   # one launch on a GPU
+        running._version_counter.value += 1
+        return
     write_into(running, m * stat.astype(r.dtype, copy=False) + (r.dtype.type(1) - m) * r)
 
 

@@ -33,6 +33,8 @@ import functools
 
 import numpy as np
 
+from ..._backends import is_host as _is_host
+from ... import _cuda_kernels as _kernels
 from ..._backends import xp as _xp
 from ..._dispatch import Op, apply, wrap
 from ..._grad_mode import state as _grad_state
@@ -325,6 +327,8 @@ def _lstm_forward(X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, OUT, 
     c0T = c0.T
     hp = cp = None
     k = 0
+    # on a GPU, the cell's element-wise chain in one kernel (same formulas)
+    fused = not _is_host(X) and HR is None and _kernels.fusable(X)
     for i, t in enumerate(order):
         s, b = steps[t]
         e = s + b
@@ -343,6 +347,13 @@ def _lstm_forward(X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, OUT, 
             hp, cp = _grow_cols(hp, h0T, b), _grow_cols(cp, c0T, b)
         G = _block(GT, 4 * H, s, e)
         np.matmul(WhhS, hp, out=G)
+        if fused:
+            c, tc = _block(C, H, s, e), _block(TC, H, s, e)
+            h = h_bufs[k][:P * b].reshape(P, b)
+            k ^= 1
+            _kernels.lstm_cell_forward(A[:, s - a0:e - a0], G, cp, c, tc, h, OUT[s:e].T)
+            hp, cp = h, c
+            continue
         G += A[:, s - a0:e - a0]
         np.tanh(G, out=G)
         S = G[:H3]
@@ -394,6 +405,19 @@ def _final_cell(sched, C, H, reverse):
     return out
 
 
+def _cell_before(sched, C, c0T, H, tp, b):
+    """The cell state (H, b) a step started from: step tp's, or the initial one."""
+    if 0 <= tp < sched.T:
+        sp, bp = sched.steps[tp]
+        cprev = _block(C, H, sp, sp + bp)
+        if bp > b:
+            return cprev[:, :b]
+        if bp < b:
+            return np.concatenate([cprev, c0T[:, bp:b]], axis=1)
+        return cprev
+    return c0T[:, :b]
+
+
 def _lstm_backward(st, sched, dOUT, dhn, dcn, need_x, need_w):
     """Back-propagation through time for one LSTM direction (see _dir_backward).
 
@@ -423,9 +447,16 @@ def _lstm_backward(st, sched, dOUT, dhn, dcn, need_x, need_w):
     u_buf = xp.empty(H * B, dt)
     sd_buf = xp.empty(H3 * B, dt)
     c0T = c0.T
+    fused = not _is_host(OUT) and DH is None and _kernels.fusable(OUT)
     for t in order:
         s, b = steps[t]
         e = s + b
+        if fused:
+            tp = t + 1 if reverse else t - 1
+            _kernels.lstm_cell_backward(dOUT[s:e].T, dh[:, :b], _block(GT, H4, s, e), _block(TC, H, s, e),
+                                        _cell_before(sched, C, c0T, H, tp, b), dc[:, :b], D[:, s:e])
+            np.matmul(WhhT, D[:, s:e], out=dh[:, :b])
+            continue
         dht = dht_buf[:P * b].reshape(P, b)
         np.add(dOUT[s:e].T, dh[:, :b], out=dht)
         if DH is not None:
@@ -436,17 +467,7 @@ def _lstm_backward(st, sched, dOUT, dhn, dcn, need_x, need_w):
             dhr = dht
         G = _block(GT, H4, s, e)
         tc = _block(TC, H, s, e)
-        # the state this step started from
-        tp = t + 1 if reverse else t - 1
-        if 0 <= tp < T:
-            sp, bp = steps[tp]
-            cprev = _block(C, H, sp, sp + bp)
-            if bp > b:
-                cprev = cprev[:, :b]
-            elif bp < b:
-                cprev = np.concatenate([cprev, c0T[:, bp:b]], axis=1)
-        else:
-            cprev = c0T[:, :b]
+        cprev = _cell_before(sched, C, c0T, H, t + 1 if reverse else t - 1, b)
         dct = dc[:, :b]
         u = u_buf[:H * b].reshape(H, b)
         # dc += dh' * o * (1 - tanh(c)^2)

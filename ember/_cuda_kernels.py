@@ -1,0 +1,106 @@
+"""Fused CUDA kernels for the loops where a chain of array calls would launch
+one GPU kernel each.
+
+On a GPU every array call is a kernel launch that costs the host several
+microseconds, so a step written as a dozen in-place NumPy calls (an LSTM
+cell, an Adam update) is bound by launches, not by arithmetic. Each kernel
+here does one such chain in a single launch, with the same formulas, in
+the same order, as the NumPy code beside which it is used (that code stays
+the CPU path and the reference the tests compare against).
+
+The bodies are straight-line C over one element: simple enough for the
+simulated device of the tests to run them too (tests/simcuda.py).
+"""
+from ._backends import cupy
+
+_compiled = {}
+
+
+def _kernel(name, in_params, out_params, body):
+    k = _compiled.get(name)
+    if k is None:
+        cp = cupy()
+        k = _compiled[name] = cp.ElementwiseKernel(in_params, out_params, body, "ember_" + name)
+    return k
+
+
+def fusable(a):
+    """Whether device array `a` can use these kernels (float32/float64 data)."""
+    return a.dtype.kind == "f" and a.dtype.itemsize >= 4 and hasattr(cupy(), "ElementwiseKernel")
+
+
+# ------------------------------------------------------------------ LSTM
+# Gate rows in Ember's LSTM are ordered [o, i, f, g]; the weights of the
+# sigmoid gates are pre-scaled by 1/2, so sigmoid(z) = tanh(z/2)/2 + 1/2.
+
+def lstm_cell_forward(a, g, c_prev, c, tc, h, h_out):
+    """One step: g (4H, b) holds W_hh @ h_prev and becomes the activations
+    [o, i, f, g]; a is the input projection; writes c, tanh(c), h and h_out."""
+    H = c.shape[0]
+    k = _kernel("lstm_forward",
+                "T ao, T ai, T af, T ag, T cp",
+                "T go, T gi, T gf, T gg, T c, T tc, T h, T hout",
+                """
+                go = tanh(go + ao) * 0.5 + 0.5;
+                gi = tanh(gi + ai) * 0.5 + 0.5;
+                gf = tanh(gf + af) * 0.5 + 0.5;
+                gg = tanh(gg + ag);
+                c = gf * cp + gi * gg;
+                tc = tanh(c);
+                h = go * tc;
+                hout = h;
+                """)
+    k(a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:], c_prev,
+      g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:], c, tc, h, h_out)
+
+
+def lstm_cell_backward(dout, dh, g, tc, c_prev, dc, d):
+    """One step back: with the step's activations g [o, i, f, g], tanh(c) and
+    c_prev, and dh' = dout + dh, writes the gate gradients d (4H, b) and
+    carries dc to the previous step (dc <- (dc + dh' o (1 - tanh(c)^2)) f)."""
+    H = tc.shape[0]
+    k = _kernel("lstm_backward",
+                "T dout, T dh, T go, T gi, T gf, T gg, T tc, T cp",
+                "T dc, T d_o, T d_i, T d_f, T d_g",
+                """
+                T dht = dout + dh;
+                dc = dc + (1 - tc * tc) * go * dht;
+                d_o = tc * dht * ((1 - go) * go);
+                d_i = gg * dc * ((1 - gi) * gi);
+                d_f = cp * dc * ((1 - gf) * gf);
+                d_g = (1 - gg * gg) * gi * dc;
+                dc = dc * gf;
+                """)
+    k(dout, dh, g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:], tc, c_prev,
+      dc, d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:])
+
+
+# ------------------------------------------------------------------ Adam
+def adam_step(x, m, v, g, *, lerp_weight, beta2, one_minus_beta2, neg_step_size, bias_correction2_sqrt,
+              eps, weight_decay=0.0, decay=1.0, maximize=False):
+    """Adam/AdamW on one parameter x with moments m, v and gradient g, as the
+    optimizer's NumPy code computes it: coupled weight decay, decoupled decay
+    factor, the lerp of m, addcmul of v and addcdiv of x."""
+    grad = "-g" if maximize else "g"
+    if weight_decay:
+        grad = "(%s + wd * x)" % grad
+    name = "adam_%s%s" % ("max_" if maximize else "", "wd" if weight_decay else "plain")
+    k = _kernel(name,
+                "T g, T w1, T beta2, T w2, T nstep, T bc2, T eps, T wd, T decay",
+                "T x, T m, T v",
+                """
+                T gr = %s;
+                x = x * decay;
+                m = m + w1 * (gr - m);
+                v = v * beta2 + (w2 * gr) * gr;
+                x = x + (nstep * m) / (sqrt(v) / bc2 + eps);
+                """ % grad)
+    k(g, lerp_weight, beta2, one_minus_beta2, neg_step_size, bias_correction2_sqrt, eps, weight_decay, decay,
+      x, m, v)
+
+
+# ------------------------------------------------------------------ batch norm
+def running_update(running, stat, momentum):
+    """running <- momentum * stat + (1 - momentum) * running (a running mean or variance)."""
+    k = _kernel("running_update", "T s, T m", "T r", "r = m * s + (1 - m) * r;")
+    k(stat, momentum, running)
