@@ -8,8 +8,11 @@ device (current_device, synchronize, Stream...) raises AssertionError
 
 Memory figures come from CuPy's default memory pool: "allocated" is the
 pool's used bytes, "reserved" its total bytes. CuPy keeps no peak, so the
-peaks are sampled here, whenever a memory figure is asked for and at
-synchronize / Event.record / empty_cache.
+peaks are sampled: whenever a memory figure is asked for, at synchronize /
+Event.record / empty_cache, after each node of a backward pass on the GPU
+(where a training step's memory is highest: activations and gradients are
+both alive) and after each optimizer step. A peak between two samples can
+be missed; a hook on every allocation would catch it, at a cost on every op.
 """
 import collections.abc
 import weakref

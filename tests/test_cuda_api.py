@@ -652,3 +652,19 @@ def test_dataloader_pin_memory(cuda):
         assert x.device.type == "cpu"
     plain = list(ember.utils.data.DataLoader(ds, batch_size=2))
     assert not ember.cuda._tensor_is_pinned(plain[0][0])
+
+
+def test_peak_memory_sees_the_backward_pass(cuda):
+    """CuPy's pool keeps no peak; Ember samples it during backward, where a
+    training step's memory is highest, so the peak covers the activations."""
+    ember.cuda.empty_cache()
+    w = ember.randn(256, 256, device="cuda", requires_grad=True)
+    ember.cuda.reset_peak_memory_stats()
+    base = ember.cuda.memory_allocated()
+    x = ember.randn(1024, 256, device="cuda")
+    hidden = F.relu(x @ w)            # 1 MiB of activations, kept for backward
+    (hidden * hidden).sum().backward()
+    del x, hidden
+    activations = 1024 * 256 * 4
+    assert ember.cuda.max_memory_allocated() - base >= 2 * activations
+    assert ember.cuda.memory_allocated() - base < activations

@@ -322,7 +322,16 @@ def _run_node(node, grads, capture, results, accumulate_leaves, accumulate, crea
         return _call_backward(node, grads)
     # a formula that builds helper tensors builds them beside its gradients
     with default_device(device_of(g._data)):
-        return _call_backward(node, grads)
+        result = _call_backward(node, grads)
+    # CuPy's pool keeps no peak: sample it where memory is highest, while
+    # activations and the gradients built from them are both alive
+    _cuda_sample_peaks()
+    return result
+
+
+def _cuda_sample_peaks():
+    from .. import cuda
+    cuda._sample_peaks()
 
 
 def _call_backward(node, grads):

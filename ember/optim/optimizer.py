@@ -24,6 +24,7 @@ from .._backends import is_host, to_device_array
 from .. import _dtype as D
 from .._grad_mode import enable_grad, no_grad
 from .._tensor import Tensor
+from .. import cuda as _cuda
 from ..utils.hooks import RemovableHandle
 
 
@@ -211,6 +212,8 @@ class Optimizer:
             finally:
                 active.discard(id(self))
             self._opt_called = True
+            if _cuda.is_initialized():   # optimizer state is the other high point of GPU memory
+                _cuda._sample_peaks()
             for hook in list(self._optimizer_step_post_hooks.values()) + list(_global_post_hooks.values()):
                 hook(self, args, kwargs)
             return out
