@@ -21,7 +21,9 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | 
 $PY -c "import cupy, numpy; print('cupy', cupy.__version__, 'numpy', numpy.__version__)" | tee -a "$OUT/device.txt"
 
 echo "== GPU tests"
-timeout ${TEST_TIMEOUT:-240} $PY -m pytest -q -p no:cacheprovider -m gpu -x --tb=short \
+# CuPy compiles each new kernel on first use; spread that over the CPU cores
+XDIST=$($PY -c "import xdist" 2>/dev/null && echo "-n 8")
+timeout ${TEST_TIMEOUT:-300} $PY -m pytest -q -p no:cacheprovider -m gpu $XDIST --tb=short \
     tests/test_cuda*.py 2>&1 | tee "$OUT/tests.log" | tail -25
 
 echo "== compare.py --device cuda"

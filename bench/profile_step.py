@@ -11,7 +11,6 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "shared", "bench"))
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import bench  # noqa: E402
 
 torch.set_num_threads(1)
@@ -21,32 +20,8 @@ if "--notune" not in sys.argv:
 name = sys.argv[1]
 mode = sys.argv[2] if len(sys.argv) > 2 else "train"
 steps = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3].isdigit() else 10
-factory, batch, in_specs, tgt_spec = bench._workloads()[name]
-torch.manual_seed(0)
-model = factory()
-inputs = [bench._make(s, "cpu") for s in in_specs]
-target = bench._make(tgt_spec, "cpu")
-crit = nn.CrossEntropyLoss()
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-
-
-def train():
-    out = model(*inputs)
-    if out.dim() > 2:
-        loss = crit(out.reshape(-1, out.shape[-1]), target.reshape(-1))
-    else:
-        loss = crit(out, target)
-    loss.backward()
-    opt.step()
-    opt.zero_grad()
-    return loss.item()
-
-
-def infer():
-    with torch.no_grad():
-        return model(*inputs).sum().item()
-
-
+import workload_steps  # noqa: E402
+model, train, infer = workload_steps.build(bench, name)
 fn = train if mode == "train" else infer
 if mode != "train":
     model.eval()

@@ -44,33 +44,8 @@ def main():
 
 def _count_step(bench, name, mode, simcuda, sites):
     """Counts for one step of `mode`, after a warm-up step."""
-    import torch
-    factory, batch, in_specs, tgt_spec = bench._workloads()[name]
-    torch.manual_seed(0)
-    model = factory().to("cuda")
-    inputs = [bench._make(s, "cuda") for s in in_specs]
-    target = bench._make(tgt_spec, "cuda")
-    criterion = torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-
-    def train_step():
-        out = model(*inputs)
-        out = out[0] if isinstance(out, tuple) else out
-        if out.dim() > 2:
-            loss = criterion(out.reshape(-1, out.shape[-1]), target.reshape(-1))
-        else:
-            loss = criterion(out, target)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        return loss.item()
-
-    def infer_step():
-        with torch.no_grad():
-            out = model(*inputs)
-            out = out[0] if isinstance(out, tuple) else out
-            return out.sum().item()
-
+    import workload_steps
+    model, train_step, infer_step = workload_steps.build(bench, name, "cuda")
     step = train_step if mode == "train" else infer_step
     model.train(mode == "train")
     step()

@@ -59,24 +59,22 @@ def _advanced(key):
     return any(type(k) in (ndarray, np.ndarray, list) for k in keys)
 
 
-def _launch():
-    stats["launches"] += 1
-    if launch_sites is not None:
+def _count(kind, sites):
+    stats[kind] += 1
+    if sites is not None:   # the Ember line that asked
         import traceback
-        for frame in reversed(traceback.extract_stack()[:-2]):
+        for frame in reversed(traceback.extract_stack()[:-3]):
             if "/ember/" in frame.filename:
-                launch_sites["%s:%d" % (frame.filename.split("/ember/")[-1], frame.lineno)] += 1
+                sites["%s:%d" % (frame.filename.split("/ember/")[-1], frame.lineno)] += 1
                 break
+
+
+def _launch():
+    _count("launches", launch_sites)
 
 
 def _sync():
-    stats["syncs"] += 1
-    if sync_sites is not None:
-        import traceback
-        for frame in reversed(traceback.extract_stack()[:-2]):
-            if "/ember/" in frame.filename:
-                sync_sites["%s:%d" % (frame.filename.split("/ember/")[-1], frame.lineno)] += 1
-                break
+    _count("syncs", sync_sites)
 
 
 _SIGNATURES = {}
@@ -327,9 +325,13 @@ class ndarray:
     def __complex__(self):
         return complex(self._a)
 
-    def __index__(self):
-        _sync()
-        return self._a.__index__()
+    # (CuPy arrays have no __index__: a 0-dim device array is no Python index)
+
+    def __copy__(self):
+        return ndarray(self._a.copy())
+
+    def __deepcopy__(self, memo):
+        return ndarray(self._a.copy())
 
     def __repr__(self):
         return repr(self._a).replace("array", "array", 1)

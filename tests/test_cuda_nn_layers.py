@@ -14,25 +14,12 @@ import ember as E
 import ember.nn as nn
 import ember.nn.functional as F
 import ember.nn.utils.rnn as R
+from cuda_cases import R as RNG, f32, i64, pos  # the core sweep's data helpers
 from cuda_util import compare, cuda, host, run_both, weighted_sum  # noqa: F401  (cuda is a fixture)
-
-RNG = np.random.default_rng(1)
-
-
-def f32(*shape, lo=-2.0, hi=2.0):
-    return RNG.uniform(lo, hi, size=shape).astype(np.float32)
-
-
-def pos(*shape):
-    return f32(*shape, lo=0.2, hi=2.0)
 
 
 def prob(*shape):
     return f32(*shape, lo=0.05, hi=0.95)
-
-
-def i64(*shape, lo=0, hi=4):
-    return RNG.integers(lo, hi, size=shape).astype(np.int64)
 
 
 def sign(*shape):

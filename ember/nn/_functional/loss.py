@@ -734,7 +734,8 @@ class _CrossEntropy(Op):
         shape = ctx.inputs_meta[0][0]
         if not grad_state.enabled:
             ga = _g_rows(g, n, r, red)
-            if red == "none" or ga != 1:
+            # (on a GPU, scale without asking: reading ga would wait for the device)
+            if red == "none" or type(ga) is not np.ndarray or ga != 1:
                 A, S = A * ga, S * ga
                 B = B * ga if ls else None
             grad = ctx.e * (S / ctx.se)[:, None, :]
