@@ -23,8 +23,8 @@ def _finish(array, dtype, requires_grad=False, device=None):
         array = array.astype(dtype.np)
     if dtype is D.bfloat16:
         array = D.round_bfloat16(array)
-    dev = _target(device)
-    if dev is not CPU or not B.is_host(array):
+    dev = B._default.device if device is None else as_device(device)
+    if dev is not CPU or type(array) is not np.ndarray:
         if B.device_of(array) != dev:
             array = B.to_device_array(array, dev)
     t = Tensor._make(array, dtype)
@@ -302,7 +302,7 @@ def _is_int(s):
 
 def _target(device):
     """The device a factory puts its tensor on."""
-    return B.get_default_device() if device is None else as_device(device)
+    return B._default.device if device is None else as_device(device)
 
 
 def _filled(shape, dtype, fill, device=None):

@@ -14,7 +14,6 @@ from . import _dispatch
 from . import _dtype as D
 from ._device import CPU
 from ._size import Size
-from ._grad_mode import state as grad_state
 
 
 class _Version:

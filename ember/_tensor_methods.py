@@ -11,7 +11,7 @@ from . import _storage
 from . import _backends as B
 from ._backends import xp
 from ._device import CPU, as_device
-from ._dispatch import Op, apply, apply_inplace
+from ._dispatch import Op, apply_inplace
 from ._ops import pointwise as P
 from ._ops import reduction as R
 from ._ops import shape as S

@@ -1,33 +1,9 @@
-"""Shared pieces of the CUDA suite: the `cuda` fixture (the simulated device
-everywhere, the real GPU where CuPy sees one) and `run_both`, which checks
-that a function gives the same results and gradients on both devices."""
+"""Shared pieces of the CUDA suite: `run_both` checks that a function gives
+the same results and gradients on the CPU and on the `cuda` device (the
+fixture that provides the device is in conftest.py)."""
 import numpy as np
-import pytest
 
 import ember
-import simcuda
-
-
-def _real_gpu():
-    try:
-        import cupy
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
-BACKENDS = ["sim", pytest.param("cupy", marks=[pytest.mark.gpu, pytest.mark.skipif(
-    not _real_gpu(), reason="CuPy sees no GPU")])]
-
-
-@pytest.fixture(params=BACKENDS)
-def cuda(request):
-    """Run the test with a CUDA device: the simulation or the real one."""
-    if request.param == "sim":
-        with simcuda.installed():
-            yield "sim"
-    else:
-        yield "cupy"
 
 
 def host(t):

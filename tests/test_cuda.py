@@ -8,7 +8,7 @@ sees one (marked `gpu`; bench/gpu_check.sh runs them on the lent machine).
 import pytest
 
 from cuda_cases import CASES
-from cuda_util import cuda, run_both  # noqa: F401  (cuda is a fixture)
+from cuda_util import run_both
 
 
 @pytest.mark.parametrize("name,fn,arrays", CASES, ids=[c[0] for c in CASES])
@@ -20,7 +20,7 @@ def test_op(cuda, name, fn, arrays):
 import numpy as np  # noqa: E402
 
 import ember  # noqa: E402
-from cuda_util import host  # noqa: E402
+from cuda_util import host
 
 
 FACTORIES = [

@@ -18,7 +18,7 @@ import ember.nn as nn
 import ember.nn.functional as F
 import ember.optim as optim
 import simcuda
-from cuda_util import cuda, host  # noqa: F401  (cuda is a fixture)
+from cuda_util import host
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ import pytest
 
 import ember as E
 from cuda_cases_indexing import CASES
-from cuda_util import cuda, host, run_both  # noqa: F401  (cuda is a fixture)
+from cuda_util import host, run_both
 
 
 @pytest.mark.parametrize("name,fn,arrays", CASES, ids=[c[0] for c in CASES])

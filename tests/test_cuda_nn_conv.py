@@ -9,7 +9,7 @@ import pytest
 import ember as E
 import ember.nn as nn
 import ember.nn.functional as F
-from cuda_util import cuda, host, run_both  # noqa: F401  (cuda is a fixture)
+from cuda_util import host, run_both
 
 R = np.random.default_rng(0)
 

@@ -15,7 +15,7 @@ import ember.nn as nn
 import ember.nn.functional as F
 import ember.nn.utils.rnn as R
 from cuda_cases import R as RNG, f32, i64, pos  # the core sweep's data helpers
-from cuda_util import compare, cuda, host, run_both, weighted_sum  # noqa: F401  (cuda is a fixture)
+from cuda_util import compare, host, run_both, weighted_sum
 
 
 def prob(*shape):

@@ -5,7 +5,7 @@ import pytest
 
 import ember
 from cuda_cases_pointwise import CASES
-from cuda_util import cuda, leaves, run_both  # noqa: F401  (cuda is a fixture)
+from cuda_util import leaves, run_both
 
 _HALF = ("_f16", "_bf16", "f16_", "bf16_")
 

@@ -6,7 +6,7 @@ import warnings
 import pytest
 
 from cuda_cases_reduction import CASES
-from cuda_util import cuda, run_both  # noqa: F401  (cuda is a fixture)
+from cuda_util import run_both
 
 LOOSE = {"sum_half", "max_half", "softmax_half", "sort_half", "norm_nuc"}
 

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 
 from .._backends import default_device, device_of
-from .. import _dispatch, _dtype as D
+from .. import _dispatch
 from .._dispatch import AccumulateGrad, grad_accumulator
 from ..utils.hooks import add_hook
 from .._grad_mode import state as grad_state
@@ -313,12 +313,11 @@ def _run_node(node, grads, capture, results, accumulate_leaves, accumulate, crea
     if node.released:
         node.saved_tensors  # raises the "backward through the graph a second time" error
 
-    on_host = True
-    for g in grads.values():
-        if g is not None and type(g._data) is not np.ndarray:
-            on_host = False
+    g = None
+    for g in grads.values():   # a node's gradients share one device
+        if g is not None:
             break
-    if on_host:
+    if g is None or type(g._data) is np.ndarray:
         return _call_backward(node, grads)
     # a formula that builds helper tensors builds them beside its gradients
     with default_device(device_of(g._data)):

@@ -104,7 +104,6 @@ class _Pdist(Op):
     def backward(ctx, g):
         x, dist = ctx.saved_tensors[0], ctx.output
         p = ctx.params["p"]
-        n = x.shape[0]
         i, j = ctx.pairs
         if p == 0 or i.size == 0:
             return x * 0
