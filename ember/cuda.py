@@ -19,8 +19,6 @@ import weakref
 
 _state = {"checked": False, "cupy": None}
 _peak = {"allocated": 0, "reserved": 0}
-_DEFAULT_SEED = 67280421310721      # PyTorch's default CUDA generator seed
-_seed = {"initial": _DEFAULT_SEED}
 
 
 def _cupy():
@@ -356,17 +354,23 @@ class Event:
 
 
 # ------------------------------------------------------------------ random numbers
-# Ember's CUDA random numbers come from CuPy's global generator.
+# Each device has a counter-based Philox generator (ember._cuda_random): its
+# state is (seed, offset), as in PyTorch. Without CUDA, seeding does nothing.
+def _generator(device=None):
+    from . import _cuda_random
+    return _cuda_random.generator(_device_index(device))
+
+
 def manual_seed(seed):
-    seed = int(seed)
-    cp = _cupy()
-    if cp is not None:
-        cp.random.seed(seed % 2 ** 64)
-        _seed["initial"] = seed
+    if is_available():
+        _generator().manual_seed(int(seed))
 
 
 def manual_seed_all(seed):
-    manual_seed(seed)
+    if is_available():
+        from . import _cuda_random
+        for index in range(device_count()):
+            _cuda_random.generator(index).manual_seed(int(seed))
 
 
 def seed():
@@ -375,12 +379,40 @@ def seed():
         manual_seed(random.getrandbits(63))
 
 
-seed_all = seed
+def seed_all():
+    if is_available():
+        import random
+        manual_seed_all(random.getrandbits(63))
 
 
 def initial_seed():
     _lazy_check()
-    return _seed["initial"]
+    return _generator().initial_seed
+
+
+def get_rng_state(device="cuda"):
+    """The generator's state as a CPU ByteTensor (16 bytes: seed and offset)."""
+    _lazy_check()
+    from ._tensor import Tensor
+    from . import _dtype
+    return Tensor._make(_generator(device).get_state(), _dtype.uint8)
+
+
+def set_rng_state(new_state, device="cuda"):
+    _lazy_check()
+    from ._tensor import Tensor
+    if not isinstance(new_state, Tensor) or new_state.dtype.name != "uint8":
+        raise TypeError("expected a torch.ByteTensor, but got %s" % type(new_state).__name__)
+    _generator(device).set_state(new_state.cpu()._data)
+
+
+def get_rng_state_all():
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states):
+    for i, state in enumerate(new_states):
+        set_rng_state(state, i)
 
 
 # ------------------------------------------------------------------ memory

@@ -548,15 +548,23 @@ random = _build_random()
 
 
 class ElementwiseKernel:
-    """CuPy's ElementwiseKernel, run on the host: the kernel's C body, one
-    statement per line of simple arithmetic and math functions (what
-    Ember's fused kernels use), is translated to NumPy and applied to whole
-    arrays. Statements run in order over every element, as each CUDA
-    thread runs them over its own, so the results are the same."""
+    """CuPy's ElementwiseKernel, run on the host: the kernel's C body, a list
+    of straight-line statements (declarations, assignments, arithmetic, bit
+    operations, math functions: what Ember's kernels use), is translated to
+    NumPy and applied to whole arrays. Statements run in order over every
+    element, as each CUDA thread runs them over its own element; a declared
+    local takes its C type (unsigned ints wrap, floats round), and `i` is the
+    element's index, so the results are C's."""
 
     _FUNCS = {"tanh": np.tanh, "exp": np.exp, "log": np.log, "log1p": np.log1p, "expm1": np.expm1,
               "sqrt": np.sqrt, "rsqrt": lambda x: 1 / np.sqrt(x), "fabs": np.abs, "fmax": np.fmax,
-              "fmin": np.fmin, "max": np.maximum, "min": np.minimum, "erf": None}
+              "fmin": np.fmin, "max": np.maximum, "min": np.minimum, "cos": np.cos, "sin": np.sin,
+              "__umulhi": lambda a, b: ((np.asarray(a, np.uint64) * np.asarray(b, np.uint64)) >> 32)
+              .astype(np.uint32)}
+    _C_TYPES = {"unsigned long long": "uint64", "long long": "int64", "unsigned int": "uint32",
+                "int": "int32", "float": "float32", "double": "float64", "bool": "bool", "T": "T"}
+    _DECL = re.compile(r"^(?:const\s+)?(unsigned long long|long long|unsigned int|int|float|double|bool|T)"
+                       r"\s+(\w+)\s*=\s*(.*)$", re.S)
 
     def __init__(self, in_params, out_params, operation, name="kernel", **kwargs):
         self.name = name
@@ -564,13 +572,15 @@ class ElementwiseKernel:
         self.outs = self._params(out_params)
         lines = []
         for stmt in re.sub(r"//[^\n]*", "", operation).split(";"):
-            stmt = stmt.strip()
+            stmt = " ".join(stmt.split())
             if not stmt:
                 continue
-            stmt = re.sub(r"^(const\s+)?(T|float|double|int|bool)\s+", "", stmt)
-            stmt = re.sub(r"(\d\.?\d*)f\b", r"\1", stmt)
-            if "?" in stmt or "{" in stmt or "if " in stmt:
+            if "?" in stmt or "{" in stmt or stmt.startswith(("if ", "for ", "while ")):
                 raise NotImplementedError("the simulated ElementwiseKernel takes straight-line code only")
+            stmt = re.sub(r"\b(\d+\.\d*(?:e[-+]?\d+)?|\d+)f\b", r"\1", stmt)     # 1.0f -> 1.0
+            m = self._DECL.match(stmt)
+            if m:   # a declaration: the value converted to the declared C type
+                stmt = "%s = _as(%r, %s)" % (m.group(2), self._C_TYPES[m.group(1)], m.group(3))
             lines.append(stmt)
         self.code = compile("\n".join(lines), "<kernel %s>" % name, "exec")
 
@@ -589,25 +599,30 @@ class ElementwiseKernel:
         n_in = len(self.ins)
         if len(args) not in (n_in, n_in + len(self.outs)):
             raise TypeError("Wrong number of arguments for %s" % self.name)
-        arrays = [_unwrap(a) for a in args if type(a) is ndarray]
         if any(type(a) is np.ndarray for a in args):
             _refuse_host(next(a for a in args if type(a) is np.ndarray))
+        arrays = [a._a for a in args if type(a) is ndarray]
         types = {}
         for (t, _), a in zip(self.ins + self.outs, args):
             if type(a) is ndarray and t not in np.sctypeDict:
                 types.setdefault(t, a.dtype)
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
+
+        def dtype_of(t):
+            return np.dtype(t) if t in np.sctypeDict else types[t]
+
         env = dict(self._FUNCS)
+        env["_as"] = lambda t, v: np.asarray(v).astype(dtype_of(t))
+        env["i"] = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
         for (t, name), a in zip(self.ins, args):
-            dt = np.dtype(t) if t in np.sctypeDict else types[t]
-            env[name] = a._a if type(a) is ndarray else dt.type(a)
-        outs = list(args[n_in:]) or [ndarray(np.zeros(shape, np.dtype(t) if t in np.sctypeDict else types[t]))
-                                    for t, _ in self.outs]
+            env[name] = a._a if type(a) is ndarray else np.asarray(a).astype(dtype_of(t))
+        outs = list(args[n_in:]) or [ndarray(np.zeros(shape, dtype_of(t))) for t, _ in self.outs]
         for (t, name), o in zip(self.outs, outs):
             env[name] = np.array(np.broadcast_to(o._a, shape))
-        exec(self.code, {"__builtins__": {}}, env)
+        with np.errstate(over="ignore"):   # C's unsigned arithmetic wraps silently
+            exec(self.code, {"__builtins__": {}}, env)
         for (t, name), o in zip(self.outs, outs):
-            o._a[...] = env[name]
+            o._a[...] = np.asarray(env[name]).astype(o.dtype)
         return outs[0] if len(outs) == 1 else tuple(outs)
 
 

@@ -176,3 +176,47 @@ def test_ufunc_at_covers_types_without_atomics(cuda, dtype, ufunc):
     out = cp.asarray(base)
     ufunc_at(ufunc, out, cp.asarray(idx), cp.asarray(vals))
     np.testing.assert_array_equal(out.get(), expected)
+
+
+def test_philox_known_answer(cuda):
+    """The generator's block function is Philox4x32-10: Random123's known answer
+    for counter 0 and key 0."""
+    from ember import _cuda_random
+    from ember._backends import cupy
+    cp = cupy()
+    k = cp.ElementwiseKernel(_cuda_random._KEY, "uint32 q0, uint32 q1, uint32 q2, uint32 q3",
+                             _cuda_random._PHILOX + "q0 = r0; q1 = r1; q2 = r2; q3 = r3;", "ember_test_kat")
+    outs = [cp.zeros(1, np.uint32) for _ in range(4)]
+    k(0, 0, 0, 0, *outs)
+    assert [int(o.get()[0]) for o in outs] == [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]
+
+
+def test_cuda_rng_state_round_trip(cuda):
+    ember.cuda.manual_seed(123)
+    assert ember.cuda.initial_seed() == 123
+    state = ember.cuda.get_rng_state()
+    assert state.dtype == ember.uint8 and state.shape == (16,) and state.device.type == "cpu"
+    first = [ember.rand(7, device="cuda"), ember.randn(3, 2, device="cuda"), ember.randint(0, 9, (5,), device="cuda")]
+    ember.cuda.set_rng_state(state)
+    again = [ember.rand(7, device="cuda"), ember.randn(3, 2, device="cuda"), ember.randint(0, 9, (5,), device="cuda")]
+    for a, b in zip(first, again):
+        assert ember.equal(a, b)
+    assert not ember.equal(ember.rand(7, device="cuda"), first[0])   # the offset moved on
+    with pytest.raises(TypeError):
+        ember.cuda.set_rng_state([1, 2])
+
+
+def test_checkpoint_replays_cuda_dropout(cuda):
+    """Activation checkpointing re-runs the segment with the CUDA RNG state it
+    first ran with, so dropout's mask (and so the gradient) is the same."""
+    from ember.utils.checkpoint import checkpoint
+    net = ember.nn.Sequential(ember.nn.Linear(8, 16), ember.nn.Dropout(0.5), ember.nn.Linear(16, 1)).cuda()
+    x = ember.randn(32, 8, device="cuda")
+    ember.cuda.manual_seed(7)
+    net(x).sum().backward()
+    plain = [p.grad.clone() for p in net.parameters()]
+    net.zero_grad()
+    ember.cuda.manual_seed(7)
+    checkpoint(net, x, use_reentrant=False).sum().backward()
+    for a, p in zip(plain, net.parameters()):
+        np.testing.assert_allclose(host(p.grad), host(a), rtol=1e-6, atol=1e-7)

@@ -3,13 +3,15 @@
 Every sampler fills its output in memory order, as PyTorch's CPU kernels do,
 so the same seed gives the same values for contiguous and strided outputs.
 
-Tensors on a CUDA device are drawn there, by CuPy's generator (seeded by
-ember.cuda.manual_seed): PyTorch's CUDA streams differ from its CPU ones
-too, and drawing on the host would copy every dropout mask over.
+Tensors on a CUDA device are drawn there, by the device's counter-based
+generator (ember._cuda_random, seeded by ember.cuda.manual_seed): PyTorch's
+CUDA streams differ from its CPU ones too, and drawing on the host would
+copy every dropout mask over.
 """
 import numpy as np
 
 from .. import _backends as B
+from .. import _cuda_random
 from .. import _dtype as D
 from .. import _random
 from .._device import CPU, as_device
@@ -113,12 +115,13 @@ def _fill(t, sample, draw=None):
 
 
 def _draw_on(dev, shape, dtype, sample, draw):
-    """An array of samples made on CUDA device dev (on the host and copied
-    over, for the rare samplers CuPy lacks)."""
+    """An array of samples made on CUDA device dev by draw(generator, shape,
+    dtype) (on the host and copied over, for the rare samplers without one)."""
     cp = B.cupy()
-    with cp.cuda.Device(dev.index or 0):
+    index = cp.cuda.runtime.getDevice() if dev.index is None else dev.index
+    with cp.cuda.Device(index):
         if draw is not None:
-            return draw(cp, shape, dtype)
+            return draw(_cuda_random.generator(index), shape, dtype)
         n = 1
         for s in shape:
             n *= s
@@ -148,15 +151,15 @@ def _new(shape, dtype, device, requires_grad, sample, draw=None):
 
 
 def _uniform_draw(a, b):
-    return lambda cp, shape, d: cp.random.uniform(a, b, size=shape, dtype=_float_np(d))
+    return lambda gen, shape, d: gen.uniform(shape, _float_np(d), a, b)
 
 
 def _normal_draw(mean, std):
-    return lambda cp, shape, d: cp.random.normal(mean, std, size=shape, dtype=_float_np(d))
+    return lambda gen, shape, d: gen.normal(shape, _float_np(d), mean, std)
 
 
 def _integer_draw(low, high):
-    return lambda cp, shape, d: cp.random.randint(low, high, size=shape, dtype=np.int64)
+    return lambda gen, shape, d: gen.integers(shape, low, high)
 
 
 # ------------------------------------------------------------------ factories
@@ -250,8 +253,8 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     if ((probs < 0) | (probs > 1)).any():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
     if not B.is_host(probs):
-        xp = B.xp(probs)
-        return wrap(xp.random.random_sample(size=probs.shape) < probs, input._dtype)
+        return wrap(_draw_on(input.device, probs.shape, input._dtype, None,
+                             lambda gen, shape, _: gen.bernoulli(shape, probs)), input._dtype)
     vals = g.bernoulli_tensor(np.ascontiguousarray(probs).reshape(-1), input._dtype.name,
                               input._dtype.name)
     return Tensor._make(vals.reshape(probs.shape).astype(input._dtype.np), input._dtype)
@@ -293,7 +296,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
     d = self._dtype
     if isinstance(p, Tensor):
         if not B.is_host(self._data):
-            return _fill(self, None, lambda cp, shape, _: cp.random.random_sample(size=shape) < p._data)
+            return _fill(self, None, lambda gen, shape, _: gen.bernoulli(shape, p._data))
         probs = np.broadcast_to(p._data, self._data.shape)
         return _fill(self, lambda n, c: g.bernoulli_tensor(np.ascontiguousarray(probs).reshape(-1),
                                                            d.name, p._dtype.name))
@@ -311,7 +314,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
             self._version_counter.value += 1
             return self
     return _fill(self, lambda n, c: g.bernoulli_scalar(n, float(p), d.name),
-                 lambda cp, shape, _: cp.random.random_sample(size=shape) < p)
+                 lambda gen, shape, _: gen.bernoulli(shape, float(p)))
 
 
 def dropout_noise_(noise, p, generator=None):
@@ -341,7 +344,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
     g = _gen(generator)
     d = self._dtype
     return _fill(self, lambda n, c: g.exponential(n, float(lambd), d.name),
-                 lambda cp, shape, d: cp.random.exponential(1.0 / lambd, size=shape, dtype=_float_np(d)))
+                 lambda gen, shape, d: gen.exponential(shape, _float_np(d), float(lambd)))
 
 
 def random_(self, from_=0, to=None, *, generator=None):
