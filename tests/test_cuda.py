@@ -220,3 +220,20 @@ def test_checkpoint_replays_cuda_dropout(cuda):
     checkpoint(net, x, use_reentrant=False).sum().backward()
     for a, p in zip(plain, net.parameters()):
         np.testing.assert_allclose(host(p.grad), host(a), rtol=1e-6, atol=1e-7)
+
+
+def test_cuda_generator_objects(cuda):
+    g = ember.Generator(device="cuda")
+    g.manual_seed(3)
+    assert g.initial_seed() == 3 and g.get_state().shape == (16,)
+    a = ember.randn(4, device="cuda", generator=g)
+    b = ember.empty(4, device="cuda").uniform_(generator=g)
+    g.manual_seed(3)
+    assert ember.equal(ember.randn(4, device="cuda", generator=g), a)
+    assert ember.equal(ember.empty(4, device="cuda").uniform_(generator=g), b)
+    with pytest.raises(RuntimeError, match="Expected a 'cpu' device type for generator but found 'cuda'"):
+        ember.randn(4, generator=g)
+    with pytest.raises(RuntimeError, match="Expected a 'cpu' device type for generator but found 'cuda'"):
+        ember.empty(4).normal_(generator=g)
+    with pytest.raises(RuntimeError, match="Expected a 'cuda' device type for generator but found 'cpu'"):
+        ember.randn(4, device="cuda", generator=ember.Generator())

@@ -21,19 +21,46 @@ from ._util import parse_shape
 
 
 class Generator(_random.Generator):
-    """torch.Generator: a seeded random stream (CPU)."""
+    """torch.Generator: a seeded random stream. A CPU one is PyTorch's MT19937;
+    a CUDA one is a counter-based Philox generator of its own (_cuda_random)."""
 
     def __init__(self, device="cpu"):
         super().__init__()
         self.device = as_device(device)
+        self._cuda = None
+        if self.device.type == "cuda":
+            from .. import cuda
+            cuda._lazy_check()
+            self._cuda = _cuda_random.Generator(self.device.index or 0)
+
+    def manual_seed(self, seed):
+        if getattr(self, "_cuda", None) is not None:
+            self._cuda.manual_seed(int(seed))
+            return self
+        return super().manual_seed(seed)
+
+    def initial_seed(self):
+        return self._cuda.initial_seed if self._cuda is not None else super().initial_seed()
+
+    def seed(self):
+        if self._cuda is not None:
+            import random
+            s = random.getrandbits(63)
+            self._cuda.manual_seed(s)
+            return s
+        return super().seed()
 
     def get_state(self):
-        return Tensor._make(np.frombuffer(self.get_state_bytes(), np.uint8).copy(), D.uint8)
+        raw = self._cuda.get_state() if self._cuda is not None else np.frombuffer(self.get_state_bytes(), np.uint8)
+        return Tensor._make(raw.copy(), D.uint8)
 
     def set_state(self, new_state):
         if not isinstance(new_state, Tensor) or new_state._dtype is not D.uint8:
             raise TypeError("expected a torch.ByteTensor, but got %s" % type(new_state).__name__)
-        self.set_state_bytes(new_state._data.tobytes())
+        if self._cuda is not None:
+            self._cuda.set_state(new_state.cpu()._data)
+        else:
+            self.set_state_bytes(new_state._data.tobytes())
         return self
 
     def __repr__(self):
@@ -96,13 +123,14 @@ def _memory_order(a):
     return perm, False
 
 
-def _fill(t, sample, draw=None):
+def _fill(t, sample, draw=None, gen=None):
     """Fill tensor t in place from sample(n, contiguous) (values in memory order),
     or, on a CUDA device, from draw(cupy, shape, dtype)."""
     a = t._data
     if not B.is_host(a):
-        write_into(t, _draw_on(B.device_of(a), a.shape, t._dtype, sample, draw))
+        write_into(t, _draw_on(B.device_of(a), a.shape, t._dtype, sample, draw, gen=gen))
         return t
+    _check_cpu_generator(gen)
     perm, contiguous = _memory_order(a)
     vals = sample(a.size, contiguous)
     if perm is None:
@@ -114,33 +142,49 @@ def _fill(t, sample, draw=None):
     return t
 
 
-def _draw_on(dev, shape, dtype, sample, draw):
+def _draw_on(dev, shape, dtype, sample, draw, gen=None):
     """An array of samples made on CUDA device dev by draw(generator, shape,
-    dtype) (on the host and copied over, for the rare samplers without one)."""
+    dtype) (on the host and copied over, for the rare samplers without one);
+    `gen` is the torch.Generator asked for (the default: the device's own)."""
     cp = B.cupy()
     index = cp.cuda.runtime.getDevice() if dev.index is None else dev.index
     with cp.cuda.Device(index):
         if draw is not None:
-            return draw(_cuda_random.generator(index), shape, dtype)
+            return draw(_device_generator(gen, index), shape, dtype)
         n = 1
         for s in shape:
             n *= s
         return cp.asarray(np.asarray(sample(n, True)).reshape(shape))
 
 
+def _check_cpu_generator(gen):
+    if getattr(gen, "_cuda", None) is not None:
+        raise RuntimeError("Expected a 'cpu' device type for generator but found 'cuda'")
+
+
+def _device_generator(gen, index):
+    """The CUDA generator a draw on device `index` uses."""
+    if gen is None or gen is default_generator:
+        return _cuda_random.generator(index)
+    if getattr(gen, "_cuda", None) is None:
+        raise RuntimeError("Expected a 'cuda' device type for generator but found 'cpu'")
+    return gen._cuda
+
+
 def _float_np(d):
     return np.float64 if d is D.float64 else np.float32
 
 
-def _new(shape, dtype, device, requires_grad, sample, draw=None):
+def _new(shape, dtype, device, requires_grad, sample, draw=None, gen=None):
     shape = parse_shape(shape)
     dtype = dtype or D.get_default_dtype()
     dev = B.get_default_device() if device is None else as_device(device)
     if dev is not CPU:
         if dev.type != "cuda":
             raise RuntimeError("unsupported device %s" % dev)
-        t = wrap(_draw_on(dev, shape, dtype, sample, draw), dtype)
+        t = wrap(_draw_on(dev, shape, dtype, sample, draw, gen=gen), dtype)
     else:
+        _check_cpu_generator(gen)
         n = 1
         for s in shape:
             n *= s
@@ -167,14 +211,14 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
          pin_memory=False):
     g = _gen(generator)
     _check_float(dtype, "rand")
-    return _new(size, dtype, device, requires_grad, lambda n, d: g.uniform(n, d.name), _uniform_draw(0.0, 1.0))
+    return _new(size, dtype, device, requires_grad, lambda n, d: g.uniform(n, d.name), _uniform_draw(0.0, 1.0), gen=g)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
     g = _gen(generator)
     _check_float(dtype, "randn")
-    return _new(size, dtype, device, requires_grad, lambda n, d: g.normal(n, d.name), _normal_draw(0.0, 1.0))
+    return _new(size, dtype, device, requires_grad, lambda n, d: g.normal(n, d.name), _normal_draw(0.0, 1.0), gen=g)
 
 
 def _check_float(dtype, name):
@@ -195,7 +239,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     g = _gen(generator)
     dtype = dtype or D.int64
     return _new(tuple(size), dtype, device, requires_grad,
-                lambda n, d: g.random_(n, d.name, int(low), int(high)), _integer_draw(int(low), int(high)))
+                lambda n, d: g.random_(n, d.name, int(low), int(high)), _integer_draw(int(low), int(high)), gen=g)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -241,7 +285,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if std < 0:
         raise RuntimeError("normal expects std >= 0.0, but found std %s" % std)
     return _new(tuple(size), dtype, device, requires_grad,
-                lambda n, d: g.normal(n, d.name, float(mean), float(std)), _normal_draw(float(mean), float(std)))
+                lambda n, d: g.normal(n, d.name, float(mean), float(std)), _normal_draw(float(mean), float(std)), gen=g)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
@@ -254,7 +298,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
     if not B.is_host(probs):
         return wrap(_draw_on(input.device, probs.shape, input._dtype, None,
-                             lambda gen, shape, _: gen.bernoulli(shape, probs)), input._dtype)
+                             lambda gen, shape, _: gen.bernoulli(shape, probs), gen=g), input._dtype)
     vals = g.bernoulli_tensor(np.ascontiguousarray(probs).reshape(-1), input._dtype.name,
                               input._dtype.name)
     return Tensor._make(vals.reshape(probs.shape).astype(input._dtype.np), input._dtype)
@@ -279,7 +323,7 @@ def poisson(input, generator=None):
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     g = _gen(generator)
     d = self._dtype
-    return _fill(self, lambda n, c: g.uniform(n, d.name, float(a), float(b)), _uniform_draw(float(a), float(b)))
+    return _fill(self, lambda n, c: g.uniform(n, d.name, float(a), float(b)), _uniform_draw(float(a), float(b)), gen=g)
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
@@ -288,7 +332,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     g = _gen(generator)
     d = self._dtype
     return _fill(self, lambda n, c: g.normal(n, d.name, float(mean), float(std), contiguous=c),
-                 _normal_draw(float(mean), float(std)))
+                 _normal_draw(float(mean), float(std)), gen=g)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -296,10 +340,10 @@ def bernoulli_(self, p=0.5, *, generator=None):
     d = self._dtype
     if isinstance(p, Tensor):
         if not B.is_host(self._data):
-            return _fill(self, None, lambda gen, shape, _: gen.bernoulli(shape, p._data))
+            return _fill(self, None, lambda gen, shape, _: gen.bernoulli(shape, p._data), gen=g)
         probs = np.broadcast_to(p._data, self._data.shape)
         return _fill(self, lambda n, c: g.bernoulli_tensor(np.ascontiguousarray(probs).reshape(-1),
-                                                           d.name, p._dtype.name))
+                                                           d.name, p._dtype.name), gen=g)
     if not 0 <= p <= 1:
         raise RuntimeError("bernoulli_ expects p to be in [0, 1], but got p=%s" % p)
     a = self._data
@@ -314,7 +358,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
             self._version_counter.value += 1
             return self
     return _fill(self, lambda n, c: g.bernoulli_scalar(n, float(p), d.name),
-                 lambda gen, shape, _: gen.bernoulli(shape, float(p)))
+                 lambda gen, shape, _: gen.bernoulli(shape, float(p)), gen=g)
 
 
 def dropout_noise_(noise, p, generator=None):
@@ -344,7 +388,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
     g = _gen(generator)
     d = self._dtype
     return _fill(self, lambda n, c: g.exponential(n, float(lambd), d.name),
-                 lambda gen, shape, d: gen.exponential(shape, _float_np(d), float(lambd)))
+                 lambda gen, shape, d: gen.exponential(shape, _float_np(d), float(lambd)), gen=g)
 
 
 def random_(self, from_=0, to=None, *, generator=None):
@@ -353,7 +397,7 @@ def random_(self, from_=0, to=None, *, generator=None):
     if to is None and from_ != 0:
         from_, to = 0, from_
     low = None if (to is None and from_ == 0) else from_
-    return _fill(self, lambda n, c: g.random_(n, d.name, low, to))
+    return _fill(self, lambda n, c: g.random_(n, d.name, low, to), gen=g)
 
 
 def _optional(name):
@@ -361,7 +405,7 @@ def _optional(name):
         g = _gen(generator)
         fn = getattr(g, name)
         d = self._dtype
-        return _fill(self, lambda n, c: fn(n, *args, d.name, **kw))
+        return _fill(self, lambda n, c: fn(n, *args, d.name, **kw), gen=g)
     f.__name__ = name + "_"
     return f
 
