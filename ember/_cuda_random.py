@@ -92,9 +92,9 @@ class Generator:
         """Gaussian floats (Box-Muller on two uniforms)."""
         t = np.dtype(dtype).type
         u, u_open = _U01[t]
-        return self._draw("normal_" + np.dtype(dtype).name, ", T mean, T std", "T",
+        return self._draw("normal_" + np.dtype(dtype).name, ", T mean, T sdev", "T",
                           "double u = %s; double v = %s;\n"
-                          "out = mean + std * (sqrt(-2.0 * log(v)) * cos(6.283185307179586 * u));"
+                          "out = mean + sdev * (sqrt(-2.0 * log(v)) * cos(6.283185307179586 * u));"
                           % (u, u_open), shape, dtype, t(mean), t(std))
 
     def integers(self, shape, low, high):
