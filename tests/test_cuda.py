@@ -237,3 +237,10 @@ def test_cuda_generator_objects(cuda):
         ember.empty(4).normal_(generator=g)
     with pytest.raises(RuntimeError, match="Expected a 'cuda' device type for generator but found 'cpu'"):
         ember.randn(4, device="cuda", generator=ember.Generator())
+
+
+def test_gradcheck_on_cuda(cuda):
+    x = ember.randn(3, 2, dtype=ember.float64, device="cuda", requires_grad=True)
+    w = ember.randn(2, 4, dtype=ember.float64, device="cuda", requires_grad=True)
+    assert ember.autograd.gradcheck(lambda a, b: (a @ b).tanh(), (x, w))
+    assert ember.autograd.gradgradcheck(lambda a, b: (a @ b).sigmoid(), (x, w))

@@ -1,6 +1,7 @@
 """gradcheck / gradgradcheck: compare analytical gradients with finite differences."""
 import numpy as np
 
+from .. import _backends as B
 from .._tensor import Tensor
 
 
@@ -15,6 +16,12 @@ def _as_tuple(x):
 def _differentiable_outputs(fn, inputs):
     out = _as_tuple(fn(*inputs))
     return [o for o in out if isinstance(o, Tensor) and o.requires_grad]
+
+
+def _float64(t):
+    """A tensor's values as a float64 NumPy array (from either device)."""
+    a = t._data
+    return np.array(a if B.is_host(a) else a.get(), dtype=np.float64)
 
 
 def _numerical_jacobian(fn, inputs, output_index, eps):
@@ -32,9 +39,9 @@ def _numerical_jacobian(fn, inputs, output_index, eps):
             orig = data[idx].item()
             # perturb the raw array: no autograd bookkeeping is involved
             data[idx] = orig + eps
-            plus = np.array(_as_tuple(fn(*inputs))[output_index]._data, dtype=np.float64)
+            plus = _float64(_as_tuple(fn(*inputs))[output_index])
             data[idx] = orig - eps
-            minus = np.array(_as_tuple(fn(*inputs))[output_index]._data, dtype=np.float64)
+            minus = _float64(_as_tuple(fn(*inputs))[output_index])
             data[idx] = orig
             jac[col] = ((plus - minus) / (2 * eps)).reshape(-1)
         jacobians.append(jac)
@@ -49,10 +56,11 @@ def _analytical_jacobian(fn, inputs, output_index):
     for j in range(out.numel()):
         g = np.zeros(out.shape, dtype=out._data.dtype)
         g.reshape(-1)[j] = 1
-        grads = grad(out, diff_inputs, Tensor._make(g, out._dtype), retain_graph=True, allow_unused=True)
+        g = Tensor._make(B.to_device_array(g, out.device), out._dtype)
+        grads = grad(out, diff_inputs, g, retain_graph=True, allow_unused=True)
         for k, gi in enumerate(grads):
             if gi is not None:
-                jacs[k][:, j] = np.asarray(gi._data, dtype=np.float64).reshape(-1)
+                jacs[k][:, j] = _float64(gi).reshape(-1)
     it = iter(jacs)
     return [next(it) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
 
@@ -96,8 +104,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     outputs = _differentiable_outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype, requires_grad=True)
-                             for o in outputs)
+        grad_outputs = tuple(tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype, device=o.device,
+                                    requires_grad=True) for o in outputs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
 

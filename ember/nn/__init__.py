@@ -10,9 +10,10 @@ from .modules import __all__ as _modules_all
 from . import modules  # noqa: F401
 from . import functional  # noqa: F401
 from . import init  # noqa: F401
+from .parallel import DataParallel  # noqa: F401
 
 __all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "functional",
-           "init", "modules", "parameter"] + list(_modules_all)
+           "init", "modules", "parameter", "DataParallel"] + list(_modules_all)
 
 # subpackages written separately (utils, parallel, attention, ...) load on first use
 _SUBMODULES = {"utils", "parallel", "attention", "qat", "quantized", "intrinsic", "quantizable",
