@@ -104,3 +104,97 @@ def running_update(running, stat, momentum):
     """running <- momentum * stat + (1 - momentum) * running (a running mean or variance)."""
     k = _kernel("running_update", "T s, T m", "T r", "r = m * s + (1 - m) * r;")
     k(stat, momentum, running)
+
+
+# ------------------------------------------------------------------ 2x2 max pooling
+# The usual MaxPool2d(2): windows tile the plane, each output reads four
+# inputs (views a0..a3 of the input, in window order). The first maximum
+# wins, a NaN propagates and the window's last NaN wins, as on the CPU.
+
+def max_pool_2x2(a0, a1, a2, a3, base, width, out, which, index):
+    """Writes the window maxima (out), the winner's place in the window 0..3
+    (which) and its flat index in the input plane (index = base + offset)."""
+    k = _kernel("max_pool_2x2",
+                "T a0, T a1, T a2, T a3, int64 base, int64 width",
+                "T out, uint8 which, int64 index",
+                """
+                T best = a0;
+                int w = 0;
+                long long off = 0;
+                bool t = (a1 > best) || isnan(a1);
+                best = t ? a1 : best;
+                w = t ? 1 : w;
+                off = t ? 1 : off;
+                t = (a2 > best) || isnan(a2);
+                best = t ? a2 : best;
+                w = t ? 2 : w;
+                off = t ? width : off;
+                t = (a3 > best) || isnan(a3);
+                best = t ? a3 : best;
+                w = t ? 3 : w;
+                off = t ? width + 1 : off;
+                out = best;
+                which = w;
+                index = base + off;
+                """)
+    k(a0, a1, a2, a3, base, width, out, which, index)
+
+
+def max_pool_2x2_backward(g, which, d0, d1, d2, d3):
+    """The gradient g of each window goes to its winner: d0..d3 are the four
+    views of the (zeroed) input gradient."""
+    k = _kernel("max_pool_2x2_backward", "T g, uint8 which, T zero", "T d0, T d1, T d2, T d3",
+                """
+                d0 = which == 0 ? g : zero;
+                d1 = which == 1 ? g : zero;
+                d2 = which == 2 ? g : zero;
+                d3 = which == 3 ? g : zero;
+                """)
+    k(g, which, 0, d0, d1, d2, d3)
+
+
+# ------------------------------------------------------------------ batch norm (training)
+# The per-channel arithmetic around the batch statistics, in the CPU code's order.
+
+def bn_stats(var_sum, count, eps, weight, invstd, unbiased, scale):
+    """invstd = 1/sqrt(var_sum/n + eps), unbiased variance, scale = invstd * weight (per channel)."""
+    k = _kernel("bn_stats", "T vs, T n, T n1, T eps, T w", "T invstd, T unbiased, T scale",
+                """
+                invstd = 1 / sqrt(vs / n + eps);
+                unbiased = vs / n1;
+                scale = invstd * w;
+                """)
+    k(var_sum, count, count - 1, eps, weight, invstd, unbiased, scale)
+
+
+def bn_eval_coefficients(var, mean, eps, weight, bias, invstd, scale, shift):
+    """With given statistics: invstd = 1/sqrt(var + eps), scale = invstd * weight,
+    shift = -mean * scale + bias (per channel)."""
+    k = _kernel("bn_eval_coefficients", "T var, T mean, T eps, T w, T b", "T invstd, T scale, T shift",
+                """
+                invstd = 1 / sqrt(var + eps);
+                scale = invstd * w;
+                shift = -mean * scale + b;
+                """)
+    k(var, mean, eps, weight, bias, invstd, scale, shift)
+
+
+def bn_apply(d, scale, bias, y):
+    """y = (x - mean) * scale + bias, scale and bias broadcast per channel."""
+    _kernel("bn_apply", "T d, T s, T b", "T y", "y = d * s + b;")(d, scale, bias, y)
+
+
+def bn_backward(d, g, invstd, dot, sum_g, count, weight, gx, gw):
+    """gx = (d * -(invstd^2 dot / n) + g - sum_g / n) * invstd * weight, and gw = dot * invstd."""
+    coef = _kernel("bn_backward_coef", "T invstd, T dot, T sg, T n, T w", "T a, T m, T k, T gw",
+                   """
+                   a = -(invstd * invstd * dot / n);
+                   m = sg / n;
+                   k = invstd * w;
+                   gw = dot * invstd;
+                   """)
+    xp = cupy()
+    a, m, k = (xp.empty(invstd.shape, invstd.dtype) for _ in range(3))
+    coef(invstd, dot, sum_g, count, weight, a, m, k, gw)
+    _kernel("bn_backward_input", "T d, T g, T a, T m, T k", "T r", "r = (d * a + g - m) * k;")(
+        d, g, a[:, None], m[:, None], k[:, None], gx)

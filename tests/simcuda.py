@@ -51,7 +51,8 @@ launch_sites = None
 # Calls that only make a view (new shape or strides over the same memory): no kernel.
 _NO_KERNEL = {"reshape", "view", "transpose", "swapaxes", "squeeze", "expand_dims", "broadcast_to",
               "moveaxis", "atleast_1d", "atleast_2d", "atleast_3d", "diagonal", "real", "imag",
-              "as_strided", "get", "item", "tolist", "broadcast_arrays", "split", "array_split"}
+              "as_strided", "get", "item", "tolist", "broadcast_arrays", "split", "array_split",
+              "empty", "empty_like"}   # (allocations, not kernels)
 
 
 def _advanced(key):
@@ -559,6 +560,7 @@ class ElementwiseKernel:
     _FUNCS = {"tanh": np.tanh, "exp": np.exp, "log": np.log, "log1p": np.log1p, "expm1": np.expm1,
               "sqrt": np.sqrt, "rsqrt": lambda x: 1 / np.sqrt(x), "fabs": np.abs, "fmax": np.fmax,
               "fmin": np.fmin, "max": np.maximum, "min": np.minimum, "cos": np.cos, "sin": np.sin,
+              "isnan": np.isnan, "_where": np.where,
               "__umulhi": lambda a, b: ((np.asarray(a, np.uint64) * np.asarray(b, np.uint64)) >> 32)
               .astype(np.uint32)}
     _C_TYPES = {"unsigned long long": "uint64", "long long": "int64", "unsigned int": "uint32",
@@ -575,9 +577,14 @@ class ElementwiseKernel:
             stmt = " ".join(stmt.split())
             if not stmt:
                 continue
-            if "?" in stmt or "{" in stmt or stmt.startswith(("if ", "for ", "while ")):
+            if "{" in stmt or stmt.startswith(("if ", "for ", "while ")) or stmt.count("?") > 1:
                 raise NotImplementedError("the simulated ElementwiseKernel takes straight-line code only")
             stmt = re.sub(r"\b(\d+\.\d*(?:e[-+]?\d+)?|\d+)f\b", r"\1", stmt)     # 1.0f -> 1.0
+            # on bools, elementwise (Python's | binds tighter than C's ||: kernels parenthesize)
+            stmt = stmt.replace("||", "|").replace("&&", "&")
+            m = re.match(r"^(.*?=)\s*(.+?)\s*\?\s*(.+?)\s*:\s*(.+)$", stmt)
+            if m:   # x = c ? a : b, the one ternary form the kernels use
+                stmt = "%s _where(%s, %s, %s)" % m.groups()
             m = self._DECL.match(stmt)
             if m:   # a declaration: the value converted to the declared C type
                 stmt = "%s = _as(%r, %s)" % (m.group(2), self._C_TYPES[m.group(1)], m.group(3))

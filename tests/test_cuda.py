@@ -244,3 +244,17 @@ def test_gradcheck_on_cuda(cuda):
     w = ember.randn(2, 4, dtype=ember.float64, device="cuda", requires_grad=True)
     assert ember.autograd.gradcheck(lambda a, b: (a @ b).tanh(), (x, w))
     assert ember.autograd.gradgradcheck(lambda a, b: (a @ b).sigmoid(), (x, w))
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_fused_path_float64(cuda, affine):
+    """The GPU's fused batch-norm kernels (statistics, normalisation, backward) in float64."""
+    from cuda_cases import f32
+    F = ember.nn.functional
+
+    def fn(x, w, b):
+        x = x.double()
+        if affine:
+            return F.batch_norm(x, None, None, w.double(), b.double(), training=True)
+        return F.batch_norm(x, None, None, training=True)
+    run_both(fn, [f32(5, 3, 4), f32(3), f32(3)], atol=1e-10, rtol=1e-10)

@@ -91,6 +91,13 @@ POOL = [
     ("max_pool3d_idx", lambda x: F.max_pool3d(x, 2, stride=(1, 2, 2), padding=1, return_indices=True),
      [f32(1, 2, 4, 5, 4)]),
     ("max_pool2d_nan", lambda x: F.max_pool2d(x, 2), [NAN_TIES]),
+    # the GPU's fused 2x2 kernel: indices, odd sizes, float64, NaN windows, double backward
+    ("max_pool2d_2x2_idx_odd", lambda x: F.max_pool2d(x, 2, return_indices=True), [f32(2, 3, 7, 5)]),
+    ("max_pool2d_2x2_f64", lambda x: F.max_pool2d(x.double(), (2, 2), stride=2), [f32(1, 2, 4, 6)]),
+    ("max_pool2d_2x2_nan_idx", lambda x: F.max_pool2d(x, 2, return_indices=True), [NAN_TIES]),
+    ("max_pool2d_2x2_double_backward",
+     lambda x: E.autograd.grad(F.max_pool2d(x, 2).square().sum(), x, create_graph=True)[0] * x,
+     [f32(1, 2, 4, 4)]),
     ("max_pool2d_nan_idx", lambda x: F.max_pool2d(x, 3, stride=2, padding=1, return_indices=True),
      [NAN_TIES]),
     ("avg_pool2d_int", lambda x: F.avg_pool2d(x, 2, stride=1, padding=1), [i64(2, 3, 5, 4, hi=50)]),

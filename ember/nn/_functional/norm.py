@@ -14,6 +14,7 @@ import numpy as np
 
 from ... import _cuda_kernels as _kernels
 from ... import _dtype as D
+from ..._backends import xp as _xp
 from ..._dispatch import Op, apply, wrap, write_into
 from ..._grad_mode import state as _grad_state
 from ..._tensor import Tensor
@@ -128,6 +129,15 @@ class _BatchNormTrain(Op):
         mean = _channel_sum(x3) / t(cnt)
         d = x3 - mean[:, None]
         var_sum = _channel_dot(d, d)
+        if type(x) is not np.ndarray and _kernels.fusable(x):
+            # on a GPU, the per-channel chain and the normalisation in two kernels
+            xp = _xp(x)
+            invstd, unbiased, scale = (xp.empty(c, x.dtype) for _ in range(3))
+            _kernels.bn_stats(var_sum, t(cnt), t(eps), t(1) if w is None else w, invstd, unbiased, scale)
+            ctx.mean, ctx.invstd, ctx.xc = mean, invstd, d
+            y = xp.empty(x3.shape, x.dtype)
+            _kernels.bn_apply(d, scale[:, None], t(0) if b is None else b[:, None], y)
+            return y.reshape(x.shape), mean, unbiased
         invstd = 1 / np.sqrt(var_sum / t(cnt) + t(eps))
         with np.errstate(divide="ignore", invalid="ignore"):
             unbiased = var_sum / t(cnt - 1)
@@ -158,6 +168,17 @@ class _BatchNormTrain(Op):
         sum_g = _channel_sum(g3)
         dot = _channel_dot(d, g3)
         gx = gw = gb = None
+        if meta[0] is not None and type(ga) is not np.ndarray and _kernels.fusable(ga):
+            # on a GPU: the per-channel coefficients, then the input gradient, two kernels
+            xp = _xp(ga)
+            r, gwa = xp.empty(g3.shape, ga.dtype), xp.empty(c, ga.dtype)
+            _kernels.bn_backward(d, g3, invstd, dot, sum_g, cnt, t(1) if w is None else _arr(w, cd), r, gwa)
+            gx = wrap(r.reshape(ga.shape), meta[0][1])
+            if meta[1] is not None:
+                gw = wrap(gwa, meta[1][1])
+            if len(meta) > 2 and meta[2] is not None:
+                gb = wrap(sum_g, meta[2][1])
+            return gx, gw, gb
         if meta[0] is not None:
             k = invstd if w is None else invstd * _arr(w, cd)
             # gx = k * (g - sum_g / cnt - d * invstd^2 * dot / cnt), in three passes
@@ -223,6 +244,16 @@ class _BatchNormEval(Op):
         n, c = x.shape[0], x.shape[1]
         x3 = x.reshape(n, c, -1)
         t = x.dtype.type
+        if type(x) is not np.ndarray and _kernels.fusable(x):
+            # on a GPU: per-channel coefficients, then y = x * a + shift, two kernels
+            xp = _xp(x)
+            invstd, a, shift = (xp.empty(c, x.dtype) for _ in range(3))
+            _kernels.bn_eval_coefficients(var, mean, t(eps), t(1) if w is None else w,
+                                          t(0) if b is None else b, invstd, a, shift)
+            ctx.mean, ctx.invstd = mean, invstd
+            y = xp.empty(x3.shape, x.dtype)
+            _kernels.bn_apply(x3, a[:, None], shift[:, None], y)
+            return y.reshape(x.shape)
         invstd = 1 / np.sqrt(var + t(eps))
         ctx.mean, ctx.invstd = mean, invstd
         a = invstd if w is None else invstd * w

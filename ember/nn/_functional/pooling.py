@@ -19,6 +19,7 @@ import numbers
 
 import numpy as np
 
+from ... import _cuda_kernels as _kernels
 from ... import _dtype as D
 from ... import _dispatch
 from ..._backends import is_host, xp as _xp
@@ -167,6 +168,44 @@ def _max_pool_arrays(x, k, s, p, d, o, want_idx):
     return a, _plane_indices(stages, x.shape[:-nd], L, o, bases, d)
 
 
+def _fused_2x2(x, k, s, p, d, o):
+    """Whether the GPU's fused kernel serves: 2x2 windows tiling the plane (every window inside it)."""
+    return (len(k) == 2 and tuple(k) == (2, 2) and tuple(s) == (2, 2) and tuple(p) == (0, 0)
+            and tuple(d) == (1, 1) and 2 * o[0] <= x.shape[-2] and 2 * o[1] <= x.shape[-1]
+            and not is_host(x) and _kernels.fusable(x))
+
+
+def _window_views(a, o):
+    """The four (..., Ho, Wo) views of a 2x2 tiling, in window order."""
+    ho, wo = o
+    return [a[..., dy:2 * ho:2, dx:2 * wo:2] for dy in (0, 1) for dx in (0, 1)]
+
+
+def _max_pool_2x2(x, o):
+    """(maxima, winners 0..3, flat plane indices) of 2x2 windows with stride 2, on a GPU."""
+    xp = _xp(x)
+    ho, wo = o
+    width = x.shape[-1]
+    base = _like(_window_starts(ho, wo, width), x)
+    out = xp.empty(x.shape[:-2] + (ho, wo), x.dtype)
+    which = xp.empty(out.shape, np.uint8)
+    index = xp.empty(out.shape, np.int64)
+    _kernels.max_pool_2x2(*_window_views(x, o), base, width, out, which, index)
+    return out, which, index
+
+
+@functools.lru_cache(maxsize=64)
+def _window_starts(ho, wo, width):
+    """Each 2x2 window's first element, as a flat index into a plane of that width."""
+    return np.arange(ho, dtype=np.int64)[:, None] * (2 * width) + np.arange(wo, dtype=np.int64) * 2
+
+
+def _max_pool_2x2_backward(g, which, shape):
+    gx = _xp(g).zeros(shape, g.dtype)
+    _kernels.max_pool_2x2_backward(g, which, *_window_views(gx, g.shape[-2:]))
+    return gx
+
+
 def _tiles(k, s, p, d):
     """Whether the windows tile the input: stride = kernel, no padding or
     dilation (the usual 2x2/2 pooling). Then every input is in at most one
@@ -306,8 +345,12 @@ class _MaxPool(Op):
             if stages is not None:
                 ctx.stages = stages
                 return out
-        out, idx = _max_pool_arrays(x, kernel, stride, padding, dilation, out_size,
-                                    want_idx or grad)
+        if _fused_2x2(x, kernel, stride, padding, dilation, out_size):
+            # on a GPU, the usual 2x2 pooling in one kernel (same winners as below)
+            out, ctx.which, idx = _max_pool_2x2(x, out_size)
+        else:
+            out, idx = _max_pool_arrays(x, kernel, stride, padding, dilation, out_size,
+                                        want_idx or grad)
         ctx.idx = idx
         return (out, idx) if want_idx else out
 
@@ -323,6 +366,9 @@ class _MaxPool(Op):
                 return _dispatch.wrap(_spread_tiles(g._data, stages, k, plane), g._dtype)
             ctx.idx = _tile_indices(stages, shape, k, p["out_size"])
             ctx.stages = None
+        which = getattr(ctx, "which", None)
+        if which is not None and not _grad_state.enabled and not _dispatch.interceptors:
+            return _dispatch.wrap(_max_pool_2x2_backward(g._data, which, shape), g._dtype)
         unique = all(s[i] >= d[i] * (k[i] - 1) + 1 for i in range(nd))
         return apply(_PutPlane, g, idx=ctx.idx, plane=plane, nq=nd,
                      mode="unique" if unique else "add")
