@@ -54,6 +54,28 @@ def lstm_cell_forward(a, g, c_prev, c, tc, h, h_out):
       g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:], c, tc, h, h_out)
 
 
+def lstm_cell_forward_from(r, a, g, c_prev, c, tc, h, h_out):
+    """lstm_cell_forward with the recurrent products r (4H, ...) read from
+    their own array and the activations written to g."""
+    H = c.shape[-2]
+    k = _kernel("lstm_forward_from",
+                "T ro, T ri, T rf, T rg, T ao, T ai, T af, T ag, T cp",
+                "T go, T gi, T gf, T gg, T c, T tc, T h, T hout",
+                """
+                go = tanh(ro + ao) * 0.5 + 0.5;
+                gi = tanh(ri + ai) * 0.5 + 0.5;
+                gf = tanh(rf + af) * 0.5 + 0.5;
+                gg = tanh(rg + ag);
+                c = gf * cp + gi * gg;
+                tc = tanh(c);
+                h = go * tc;
+                hout = h;
+                """)
+    rows = [slice(j * H, (j + 1) * H) for j in range(4)]
+    k(*(r[..., q, :] for q in rows), *(a[..., q, :] for q in rows), c_prev,
+      *(g[..., q, :] for q in rows), c, tc, h, h_out)
+
+
 def lstm_cell_backward(dout, dh, g, tc, c_prev, dc, d):
     """One step back: with the step's activations g [o, i, f, g], tanh(c) and
     c_prev, and dh' = dout + dh, writes the gate gradients d (4H, b) and
@@ -73,6 +95,31 @@ def lstm_cell_backward(dout, dh, g, tc, c_prev, dc, d):
                 """)
     k(dout, dh, g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:], tc, c_prev,
       dc, d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:])
+
+
+def lstm_cell_backward_pair(dout, dh, g, tc, c_prev, dc, d, d_copy):
+    """lstm_cell_backward, also writing the gate gradients to d_copy (the
+    contiguous operand of the step's W_hh^T product)."""
+    H = tc.shape[-2]
+    k = _kernel("lstm_backward_pair",
+                "T dout, T dh, T go, T gi, T gf, T gg, T tc, T cp",
+                "T dc, T d_o, T d_i, T d_f, T d_g, T e_o, T e_i, T e_f, T e_g",
+                """
+                T dht = dout + dh;
+                dc = dc + (1 - tc * tc) * go * dht;
+                d_o = tc * dht * ((1 - go) * go);
+                d_i = gg * dc * ((1 - gi) * gi);
+                d_f = cp * dc * ((1 - gf) * gf);
+                d_g = (1 - gg * gg) * gi * dc;
+                dc = dc * gf;
+                e_o = d_o;
+                e_i = d_i;
+                e_f = d_f;
+                e_g = d_g;
+                """)
+    rows = [slice(j * H, (j + 1) * H) for j in range(4)]
+    k(dout, dh, *(g[..., q, :] for q in rows), tc, c_prev, dc, *(d[..., q, :] for q in rows),
+      *(d_copy[..., q, :] for q in rows))
 
 
 # ------------------------------------------------------------------ Adam

@@ -258,3 +258,30 @@ def test_batch_norm_fused_path_float64(cuda, affine):
             return F.batch_norm(x, None, None, w.double(), b.double(), training=True)
         return F.batch_norm(x, None, None, training=True)
     run_both(fn, [f32(5, 3, 4), f32(3), f32(3)], atol=1e-10, rtol=1e-10)
+
+
+@pytest.mark.parametrize("kw", [dict(num_layers=2, bidirectional=True, batch_first=True),
+                                dict(bidirectional=True, bias=False)])
+def test_bidirectional_lstm_runs_both_directions_in_one_loop(cuda, kw, monkeypatch):
+    """On a GPU the two directions of an LSTM layer share each step's GEMM and
+    cell kernel; outputs, final states and gradients are the CPU's."""
+    import copy
+    import ember.nn._functional.rnn_ops as rnn_ops
+    calls = []
+    pair = rnn_ops._lstm_forward_pair
+    monkeypatch.setattr(rnn_ops, "_lstm_forward_pair", lambda *a: calls.append(1) or pair(*a))
+    ember.manual_seed(0)
+    m = ember.nn.LSTM(5, 7, **kw)
+    mc = copy.deepcopy(m).cuda()
+    layers = kw.get("num_layers", 1) * 2
+    x, h0, c0 = ember.randn(4, 6, 5), ember.randn(layers, 6 if not kw.get("batch_first") else 4, 7), None
+    c0 = ember.randn(*h0.shape)
+    out, (h, c) = m(x, (h0, c0))
+    outc, (hc, cc) = mc(x.cuda(), (h0.cuda(), c0.cuda()))
+    assert calls
+    for a, b in ((out, outc), (h, hc), (c, cc)):
+        np.testing.assert_allclose(host(b), host(a), rtol=1e-5, atol=1e-6)
+    (out.sum() + 2 * h.sum() + 3 * c.sum()).backward()
+    (outc.sum() + 2 * hc.sum() + 3 * cc.sum()).backward()
+    for p, q in zip(m.parameters(), mc.parameters()):
+        np.testing.assert_allclose(host(q.grad), host(p.grad), rtol=1e-5, atol=1e-6)

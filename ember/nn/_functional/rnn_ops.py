@@ -35,7 +35,7 @@ import numpy as np
 
 from ..._backends import is_host as _is_host
 from ... import _cuda_kernels as _kernels
-from ..._backends import xp as _xp
+from ..._backends import strided_view, xp as _xp
 from ..._dispatch import Op, apply, wrap
 from ..._grad_mode import state as _grad_state
 
@@ -380,6 +380,71 @@ def _lstm_forward(X, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, sched, reverse, OUT, 
     return _final_state(sched, OUT, reverse), _final_cell(sched, C, H, reverse), st
 
 
+def _pair(buf, off0, off1, shape, strides):
+    """The blocks of both directions as one (2, *shape) view: buf is (2, ...)
+    contiguous, direction d's block starts `off_d` elements into row d and has
+    the given element strides. (A view across the two rows: the two blocks
+    of one step then take one kernel launch, not two.)"""
+    flat = buf.reshape(-1)
+    item = buf.itemsize
+    row = buf.size // 2
+    return strided_view(flat[off0:], (2,) + tuple(shape),
+                        ((row + off1 - off0) * item,) + tuple(st * item for st in strides))
+
+
+def _pairable(mode, X, sched, weights, directions):
+    """Whether a layer's two LSTM directions can run as one loop on a GPU."""
+    return (mode == "LSTM" and directions == 2 and sched.uniform and not _is_host(X)
+            and _kernels.fusable(X) and weights[4] is None and weights[_NW + 4] is None)
+
+
+def _lstm_forward_pair(X, h0, c0, weights, sched, out):
+    """Both LSTM directions over uniform sequences in one loop, on a GPU: at
+    step i the forward direction runs time i and the reverse one time T-1-i,
+    with one batched GEMM and one cell kernel for the two. Each direction's
+    saved state has the layout _lstm_forward gives it, so the backward pass
+    is the per-direction one. Returns [(h_n, c_n, state)] per direction."""
+    N, B, T = sched.N, sched.B, sched.T
+    dt = X.dtype
+    xp = _xp(X)
+    w = [weights[d * _NW:(d + 1) * _NW] for d in range(2)]
+    H = w[0][0].shape[0] // 4
+    P = w[0][1].shape[1]
+    perm = _lstm_perm(H, X)
+    scale = xp.ones((4 * H, 1), dt)
+    scale[:3 * H] = 0.5
+    Wih = [wd[0][perm] for wd in w]
+    Whh = [wd[1][perm] for wd in w]
+    A = np.matmul(xp.stack(Wih) * scale, X.T)                        # (2, 4H, N): all steps at once
+    if w[0][2] is not None:
+        A += xp.stack([((wd[2] + wd[3])[perm] * scale[:, 0]) for wd in w])[:, :, None]
+    WhhS = xp.stack(Whh) * scale                                     # (2, 4H, P)
+    GT, C, TC = xp.empty((2, 4 * H * N), dt), xp.empty((2, H * N), dt), xp.empty((2, H * N), dt)
+    HALL = xp.empty((2, H, N), dt)                                   # every step's h
+    R = xp.empty((2, 4 * H, B), dt)
+    h_bufs = (xp.empty((2, P, B), dt), xp.empty((2, P, B), dt))
+    hp = xp.ascontiguousarray(h0.transpose(0, 2, 1))
+    cp = xp.ascontiguousarray(c0.transpose(0, 2, 1))
+    for i in range(T):
+        s0, s1 = i * B, (T - 1 - i) * B
+        np.matmul(WhhS, hp, out=R)
+        h = h_bufs[i % 2]
+        c = _pair(C, H * s0, H * s1, (H, B), (B, 1))
+        _kernels.lstm_cell_forward_from(
+            R, _pair(A, s0, s1, (4 * H, B), (N, 1)), _pair(GT, 4 * H * s0, 4 * H * s1, (4 * H, B), (B, 1)),
+            cp, c, _pair(TC, H * s0, H * s1, (H, B), (B, 1)), h, _pair(HALL, s0, s1, (H, B), (N, 1)))
+        hp, cp = h, c
+    results = []
+    for d in range(2):
+        OUT = out[:, d * P:(d + 1) * P]
+        OUT[...] = HALL[d].T
+        st = {"X": X, "h0": h0[d], "reverse": d == 1, "w_hr": None, "OUT": OUT, "GT": GT[d], "C": C[d],
+              "TC": TC[d], "HR": None, "Wih": Wih[d], "Whh": Whh[d], "c0": c0[d], "perm": perm, "H": H,
+              "pair": (GT, C, TC, c0)}
+        results.append((_final_state(sched, OUT, d == 1), _final_cell(sched, C[d], H, d == 1), st))
+    return results
+
+
 def _grow_cols(hp, h0T, b):
     """The previous state (features, b): fewer columns (forward) or more from h0 (reverse)."""
     n = hp.shape[1]
@@ -425,9 +490,9 @@ def _lstm_backward(st, sched, dOUT, dhn, dcn, need_x, need_w):
       dc += dh' * o * (1 - tanh(c)^2)
       d[o, i, f] = sigmoid' * [dh' * tanh(c), dc * g, dc * c_prev],  d[g] = dc * i * (1 - g^2)
       dc_prev = dc * f,  dh_prev = W_hh^T @ d."""
-    X, h0, reverse, OUT = st["X"], st["h0"], st["reverse"], st["OUT"]
-    GT, C, TC, HR, Wih, Whh = st["GT"], st["C"], st["TC"], st["HR"], st["Wih"], st["Whh"]
-    w_hr, c0, perm, H = st["w_hr"], st["c0"], st["perm"], st["H"]
+    reverse, OUT = st["reverse"], st["OUT"]
+    GT, C, TC, Whh = st["GT"], st["C"], st["TC"], st["Whh"]
+    w_hr, c0, H = st["w_hr"], st["c0"], st["H"]
     N, B = sched.N, sched.B
     steps = sched.steps
     T = sched.T
@@ -491,18 +556,60 @@ def _lstm_backward(st, sched, dOUT, dhn, dcn, need_x, need_w):
         np.multiply(u, dct, out=Dt[H3:])
         dct *= G[H2:H3]
         np.matmul(WhhT, Dt, out=dh[:, :b])
-    dX = np.matmul(D.T, Wih) if need_x else None
-    res_w = None
-    if need_w:
-        inv = np.empty_like(perm)
-        inv[perm] = xp.arange(perm.shape[0])
-        dw_ih = np.matmul(D, X)[inv]
-        dw_hh = _prev_matmul(D, _prev_pieces(sched, OUT, h0, reverse))[inv]
-        db = D.sum(1)[inv]
-        dw_hr = np.matmul(DH, HR.T) if DH is not None else None
-        res_w = (dw_ih, dw_hh, db, db.copy(), dw_hr)
+    dX, res_w = _lstm_weight_grads(st, sched, D, DH, need_x, need_w)
     _give_back(D)
     return dX, dh.T, dc.T, res_w
+
+
+def _lstm_weight_grads(st, sched, D, DH, need_x, need_w):
+    """From one direction's gate gradients D (4H, N): the input gradient and
+    the weight gradients (in PyTorch's gate order), each one matrix product
+    over all steps."""
+    X, h0, reverse, OUT, perm = st["X"], st["h0"], st["reverse"], st["OUT"], st["perm"]
+    dX = np.matmul(D.T, st["Wih"]) if need_x else None
+    if not need_w:
+        return dX, None
+    inv = np.empty_like(perm)
+    inv[perm] = _xp(D).arange(perm.shape[0])
+    dw_ih = np.matmul(D, X)[inv]
+    dw_hh = _prev_matmul(D, _prev_pieces(sched, OUT, h0, reverse))[inv]
+    db = D.sum(1)[inv]
+    dw_hr = np.matmul(DH, st["HR"].T) if DH is not None else None
+    return dX, (dw_ih, dw_hh, db, db.copy(), dw_hr)
+
+
+def _lstm_backward_pair(states, sched, dOUT, dhn, dcn, need_x, need_w):
+    """Back-propagation through time for both directions of a layer that ran
+    with _lstm_forward_pair: at step i the forward direction goes back from
+    time T-1-i and the reverse one from time i, one cell kernel and one
+    batched W_hh^T product for the two. Returns per direction what
+    _lstm_backward returns."""
+    GT, C, TC, c0 = states[0]["pair"]
+    N, B, T = sched.N, sched.B, sched.T
+    H = states[0]["H"]
+    P = dhn.shape[-1]
+    dt = GT.dtype
+    xp = _xp(GT)
+    dO = xp.ascontiguousarray(dOUT.reshape(N, 2, P).transpose(1, 2, 0))      # (2, P, N)
+    WhhT = xp.ascontiguousarray(xp.stack([st["Whh"] for st in states]).transpose(0, 2, 1))
+    D = xp.empty((2, 4 * H, N), dt)
+    Dstep = xp.empty((2, 4 * H, B), dt)
+    dh = xp.ascontiguousarray(dhn.transpose(0, 2, 1))
+    dc = xp.ascontiguousarray(dcn.transpose(0, 2, 1))
+    c0T = c0.transpose(0, 2, 1)
+    for i in range(T):
+        t0, t1 = T - 1 - i, i
+        s0, s1 = t0 * B, t1 * B
+        cprev = c0T if i == T - 1 else _pair(C, H * (s0 - B), H * (s1 + B), (H, B), (B, 1))
+        _kernels.lstm_cell_backward_pair(
+            _pair(dO, s0, s1, (P, B), (N, 1)), dh, _pair(GT, 4 * H * s0, 4 * H * s1, (4 * H, B), (B, 1)),
+            _pair(TC, H * s0, H * s1, (H, B), (B, 1)), cprev, dc, _pair(D, s0, s1, (4 * H, B), (N, 1)), Dstep)
+        np.matmul(WhhT, Dstep, out=dh)
+    results = []
+    for d, st in enumerate(states):
+        dX, res_w = _lstm_weight_grads(st, sched, D[d], None, need_x, need_w[d])
+        results.append((dX, dh[d].T, dc[d].T, res_w))
+    return results
 
 
 # ------------------------------------------------------------------ one direction, backward
@@ -663,7 +770,12 @@ class RNNLayer(Op):
         P = weights[1].shape[1]
         out = _xp(X).empty((sched.N, directions * P), X.dtype)
         hns, cns, states = [], [], []
-        for d in range(directions):
+        if _pairable(mode, X, sched, weights, directions):
+            for hn, cn, st in _lstm_forward_pair(X, h0, c0, weights, sched, out):
+                hns.append(hn)
+                cns.append(cn)
+                states.append(st)
+        for d in range(len(states), directions):
             w = weights[d * _NW:(d + 1) * _NW]
             hn, cn, st = _dir_forward(mode, X, h0[d], None if c0 is None else c0[d], *w, sched,
                                       d == 1, out[:, d * P:(d + 1) * P])
@@ -702,16 +814,25 @@ class RNNLayer(Op):
         res = [None] * len(meta)
         dX = None
         dh0s, dc0s = [], []
+        needs_w = [any(meta[3 + d * _NW + k] is not None for k in range(_NW)) for d in range(D)]
+        paired = None
+        if "pair" in states[0]:
+            paired = _lstm_backward_pair(
+                states, sched, gout if gout is not None else xp.zeros((N, 2 * P), dt),
+                ghn if ghn is not None else xp.zeros((2, sched.B, P), dt),
+                gcn if gcn is not None else xp.zeros((2, sched.B, states[0]["H"]), dt), need_x, needs_w)
         for d in range(D):
             st = states[d]
-            dOUT = gout[:, d * P:(d + 1) * P] if gout is not None else xp.zeros((N, P), dt)
-            dhn = ghn[d] if ghn is not None else xp.zeros((sched.B, P), dt)
-            dcn = None
-            if mode == "LSTM":
-                dcn = gcn[d] if gcn is not None else xp.zeros((sched.B, st["H"]), dt)
             base = 3 + d * _NW
-            need_w = any(meta[base + k] is not None for k in range(_NW))
-            dx, dh0, dc0, dws = _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, need_w)
+            if paired is not None:
+                dx, dh0, dc0, dws = paired[d]
+            else:
+                dOUT = gout[:, d * P:(d + 1) * P] if gout is not None else xp.zeros((N, P), dt)
+                dhn = ghn[d] if ghn is not None else xp.zeros((sched.B, P), dt)
+                dcn = None
+                if mode == "LSTM":
+                    dcn = gcn[d] if gcn is not None else xp.zeros((sched.B, st["H"]), dt)
+                dx, dh0, dc0, dws = _dir_backward(mode, st, sched, dOUT, dhn, dcn, need_x, needs_w[d])
             if dx is not None:
                 if dX is None:
                     dX = dx
