@@ -245,3 +245,23 @@ def bn_backward(d, g, invstd, dot, sum_g, count, weight, gx, gw):
     coef(invstd, dot, sum_g, count, weight, a, m, k, gw)
     _kernel("bn_backward_input", "T d, T g, T a, T m, T k", "T r", "r = (d * a + g - m) * k;")(
         d, g, a[:, None], m[:, None], k[:, None], gx)
+
+
+# ------------------------------------------------------------------ row norms (layer / group norm)
+def row_rstd(var_sum, count, eps, var, rstd):
+    """var = var_sum / k and rstd = 1/sqrt(var + eps), per row."""
+    k = _kernel("row_rstd", "T vs, T k, T eps", "T var, T rstd", "var = vs / k; rstd = 1 / sqrt(var + eps);")
+    k(var_sum, count, eps, var, rstd)
+
+
+def row_backward(gy, xhat, a, b, rstd, inv_k, k, gx):
+    """The normalisation's input gradient: with a = sum(gy) and b = sum(gy * xhat)
+    per row, gx = xhat * (b * (-rstd / k)) + (gy - a * (1/k)) * rstd."""
+    kern = _kernel("row_backward", "T gy, T xhat, T a, T b, T rstd, T invk, T kk", "T gx",
+                   "T a2 = a * invk; T b2 = b * (-rstd / kk); gx = xhat * b2 + (gy - a2) * rstd;")
+    kern(gy, xhat, a, b, rstd, inv_k, k, gx)
+
+
+def scale_shift(x, scale, shift, y):
+    """y = x * scale + shift (an affine after normalisation)."""
+    _kernel("scale_shift", "T x, T s, T b", "T y", "y = x * s + b;")(x, scale, shift, y)

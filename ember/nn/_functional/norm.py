@@ -80,10 +80,15 @@ def _rowdot(a, b):
 def _row_stats(x2, eps):
     """Rows of x2 (R, K): (x - mean) (a fresh array), mean, 1/sqrt(var + eps)."""
     k = x2.shape[-1]
-    mean = x2.sum(axis=-1) / x2.dtype.type(k) if k else np.zeros_like(x2, shape=x2.shape[:-1])
+    t = x2.dtype.type
+    mean = x2.sum(axis=-1) / t(k) if k else np.zeros_like(x2, shape=x2.shape[:-1])
     d = x2 - mean[..., None]
-    var = _rowdot(d, d) / x2.dtype.type(max(k, 1))
-    rstd = 1 / np.sqrt(var + x2.dtype.type(eps))
+    if type(x2) is not np.ndarray and _kernels.fusable(x2):   # on a GPU: one kernel for the rest
+        var, rstd = _xp(x2).empty(mean.shape, x2.dtype), _xp(x2).empty(mean.shape, x2.dtype)
+        _kernels.row_rstd(_rowdot(d, d), t(max(k, 1)), t(eps), var, rstd)
+        return d, mean, var, rstd
+    var = _rowdot(d, d) / t(max(k, 1))
+    rstd = 1 / np.sqrt(var + t(eps))
     return d, mean, var, rstd
 
 
@@ -92,6 +97,11 @@ def _row_backward(gy, xhat, rstd, scratch=False):
     of every norm's input gradient. gy is overwritten when `scratch`."""
     k = xhat.shape[-1]
     t = xhat.dtype.type
+    if type(gy) is not np.ndarray and _kernels.fusable(gy):   # on a GPU: two sums and one kernel
+        gx = _xp(gy).empty(xhat.shape, xhat.dtype)
+        _kernels.row_backward(gy, xhat, gy.sum(axis=-1)[..., None], _rowdot(gy, xhat)[..., None],
+                              rstd[..., None], t(1.0 / max(k, 1)), t(max(k, 1)), gx)
+        return gx
     a = gy.sum(axis=-1)
     a *= t(1.0 / max(k, 1))
     b = _rowdot(gy, xhat)
@@ -498,6 +508,11 @@ class _LayerNorm(Op):
         ctx.xhat, ctx.rstd = d, rstd
         if w is None and b is None:
             return d.reshape(x.shape).copy()
+        if type(d) is not np.ndarray and _kernels.fusable(d):   # on a GPU: the affine in one kernel
+            t = d.dtype.type
+            y = _xp(d).empty(d.shape, d.dtype)
+            _kernels.scale_shift(d, t(1) if w is None else w.reshape(-1), t(0) if b is None else b.reshape(-1), y)
+            return y.reshape(x.shape)
         y = d * w.reshape(-1) if w is not None else d.copy()
         if b is not None:
             y += b.reshape(-1)
