@@ -36,22 +36,7 @@ def fusable(a):
 def lstm_cell_forward(a, g, c_prev, c, tc, h, h_out):
     """One step: g (4H, b) holds W_hh @ h_prev and becomes the activations
     [o, i, f, g]; a is the input projection; writes c, tanh(c), h and h_out."""
-    H = c.shape[0]
-    k = _kernel("lstm_forward",
-                "T ao, T ai, T af, T ag, T cp",
-                "T go, T gi, T gf, T gg, T c, T tc, T h, T hout",
-                """
-                go = tanh(go + ao) * 0.5 + 0.5;
-                gi = tanh(gi + ai) * 0.5 + 0.5;
-                gf = tanh(gf + af) * 0.5 + 0.5;
-                gg = tanh(gg + ag);
-                c = gf * cp + gi * gg;
-                tc = tanh(c);
-                h = go * tc;
-                hout = h;
-                """)
-    k(a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:], c_prev,
-      g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:], c, tc, h, h_out)
+    lstm_cell_forward_from(g, a, g, c_prev, c, tc, h, h_out)   # each element read, then written
 
 
 def lstm_cell_forward_from(r, a, g, c_prev, c, tc, h, h_out):
@@ -80,26 +65,12 @@ def lstm_cell_backward(dout, dh, g, tc, c_prev, dc, d):
     """One step back: with the step's activations g [o, i, f, g], tanh(c) and
     c_prev, and dh' = dout + dh, writes the gate gradients d (4H, b) and
     carries dc to the previous step (dc <- (dc + dh' o (1 - tanh(c)^2)) f)."""
-    H = tc.shape[0]
-    k = _kernel("lstm_backward",
-                "T dout, T dh, T go, T gi, T gf, T gg, T tc, T cp",
-                "T dc, T d_o, T d_i, T d_f, T d_g",
-                """
-                T dht = dout + dh;
-                dc = dc + (1 - tc * tc) * go * dht;
-                d_o = tc * dht * ((1 - go) * go);
-                d_i = gg * dc * ((1 - gi) * gi);
-                d_f = cp * dc * ((1 - gf) * gf);
-                d_g = (1 - gg * gg) * gi * dc;
-                dc = dc * gf;
-                """)
-    k(dout, dh, g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:], tc, c_prev,
-      dc, d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:])
+    lstm_cell_backward_pair(dout, dh, g, tc, c_prev, dc, d, d)
 
 
 def lstm_cell_backward_pair(dout, dh, g, tc, c_prev, dc, d, d_copy):
-    """lstm_cell_backward, also writing the gate gradients to d_copy (the
-    contiguous operand of the step's W_hh^T product)."""
+    """lstm_cell_backward, writing the gate gradients to d_copy too (for two
+    directions: the contiguous operand of the step's W_hh^T product)."""
     H = tc.shape[-2]
     k = _kernel("lstm_backward_pair",
                 "T dout, T dh, T go, T gi, T gf, T gg, T tc, T cp",
