@@ -236,3 +236,27 @@ def row_backward(gy, xhat, a, b, rstd, inv_k, k, gx):
 def scale_shift(x, scale, shift, y):
     """y = x * scale + shift (an affine after normalisation)."""
     _kernel("scale_shift", "T x, T s, T b", "T y", "y = x * s + b;")(x, scale, shift, y)
+
+
+# ------------------------------------------------------------------ cross entropy (class indices)
+def shifted_exp(x, row_max, shifted, e):
+    """shifted = x - max over classes; e = exp(shifted)."""
+    _kernel("shifted_exp", "T x, T mx", "T sh, T e", "sh = x - mx; e = exp(sh);")(x, row_max, shifted, e)
+
+
+def class_nll(picked, lse, weight, nll):
+    """nll = -((x[target] - max - lse) * weight) per element."""
+    _kernel("class_nll", "T p, T lse, T w", "T nll", "nll = -((p - lse) * w);")(picked, lse, weight, nll)
+
+
+def cross_entropy_grad(e, se, weight, coef, upstream, target, classes, grad):
+    """d loss / d x for class-index targets: with A = weight * coef * upstream
+    per element, grad = e * (A / se) - (class == target ? A : 0)."""
+    k = _kernel("cross_entropy_grad", "T e, T se, T w, T a, T ga, int64 t, int64 cls, T zero", "T grad",
+                """
+                T A = w * a * ga;
+                T q = A / se;
+                T hit = cls == t ? A : zero;
+                grad = e * q - hit;
+                """)
+    k(e, se, weight, coef, upstream, target, classes, 0, grad)

@@ -582,14 +582,20 @@ class ElementwiseKernel:
             stmt = re.sub(r"\b(\d+\.\d*(?:e[-+]?\d+)?|\d+)f\b", r"\1", stmt)     # 1.0f -> 1.0
             # on bools, elementwise (Python's | binds tighter than C's ||: kernels parenthesize)
             stmt = stmt.replace("||", "|").replace("&&", "&")
-            m = re.match(r"^(.*?=)\s*(.+?)\s*\?\s*(.+?)\s*:\s*(.+)$", stmt)
-            if m:   # x = c ? a : b, the one ternary form the kernels use
-                stmt = "%s _where(%s, %s, %s)" % m.groups()
             m = self._DECL.match(stmt)
             if m:   # a declaration: the value converted to the declared C type
-                stmt = "%s = _as(%r, %s)" % (m.group(2), self._C_TYPES[m.group(1)], m.group(3))
+                stmt = "%s = _as(%r, %s)" % (m.group(2), self._C_TYPES[m.group(1)], self._ternary(m.group(3)))
+            else:
+                lhs, op, rhs = re.match(r"^(\w+)\s*([-+*/]?=)\s*(.*)$", stmt).groups()
+                stmt = "%s %s %s" % (lhs, op, self._ternary(rhs))
             lines.append(stmt)
         self.code = compile("\n".join(lines), "<kernel %s>" % name, "exec")
+
+    @staticmethod
+    def _ternary(expr):
+        """`c ? a : b` (the whole right-hand side: the one form the kernels use) as where(c, a, b)."""
+        m = re.match(r"^(.+?)\s*\?\s*(.+?)\s*:\s*(.+)$", expr)
+        return "_where(%s, %s, %s)" % m.groups() if m else expr
 
     @staticmethod
     def _params(text):

@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from ... import _cuda_kernels as _kernels
 from ... import _dtype as D
 from ..._backends import ufunc_at, xp as _xp
 from ..._dispatch import Op, apply, wrap
@@ -644,6 +645,18 @@ def _class_coef(ctx, ls, c, w):
     return A, B
 
 
+_CLASS_IDS = {}
+
+
+def _class_ids(c, like):
+    """arange(C) as a (1, C, 1) int64 array on `like`'s device (cached)."""
+    key = (c, like.device.id)
+    ids = _CLASS_IDS.get(key)
+    if ids is None:
+        ids = _CLASS_IDS[key] = _xp(like).arange(c, dtype=np.int64).reshape(1, c, 1)
+    return ids
+
+
 def _g_rows(g, n, r, red):
     """The incoming gradient as an (N, R) array (or a 0-d one)."""
     a = g._data
@@ -700,15 +713,26 @@ class _CrossEntropy(Op):
         ctx.shape3 = x3.shape
         w = ctx.w = _arr(w, x.dtype)
         tc, valid, all_valid, wt = _class_targets(ctx, t, n, r, c, ignore_index, w, x.dtype)
-        if x3.size:
+        fused = x3.size and type(x3) is not np.ndarray and _kernels.fusable(x3)
+        if fused:   # on a GPU: the element-wise steps in kernels (same formulas as below)
+            xp = _xp(x3)
+            sh, e = xp.empty(x3.shape, x3.dtype), xp.empty(x3.shape, x3.dtype)
+            _kernels.shifted_exp(x3, x3.max(axis=1, keepdims=True), sh, e)
+        elif x3.size:
             sh = x3 - x3.max(axis=1, keepdims=True)
+            e = np.exp(sh)
         else:
             sh = x3.copy()
-        e = ctx.e = np.exp(sh)
+            e = np.exp(sh)
+        ctx.e = e
         se = ctx.se = e.sum(axis=1)
         lse = np.log(se)
-        picked = sh.reshape(-1)[ctx.flat] - lse
-        nll = -(picked * wt)
+        if fused:
+            nll = _xp(x3).empty(lse.shape, x3.dtype)
+            _kernels.class_nll(sh.reshape(-1)[ctx.flat], lse, wt, nll)
+        else:
+            picked = sh.reshape(-1)[ctx.flat] - lse
+            nll = -(picked * wt)
         if not all_valid:
             nll = np.where(valid, nll, 0).astype(x.dtype, copy=False)
         smooth = None
@@ -732,6 +756,16 @@ class _CrossEntropy(Op):
         A, B = _class_coef(ctx, ls, c, w)
         S = A + B * ctx.W if ls else A
         shape = ctx.inputs_meta[0][0]
+        if not grad_state.enabled and not ls and type(ctx.e) is not np.ndarray and _kernels.fusable(ctx.e):
+            # on a GPU: the whole gradient in one kernel (the formula below, as a one-hot difference)
+            a = 1.0 / ctx.d1 if red == "mean" else 1.0
+            coef = ctx.wt if ctx.all_valid else _xp(ctx.wt).where(ctx.valid, ctx.wt, 0)
+            ga = _g_rows(g, n, r, red)
+            grad = _xp(ctx.e).empty(ctx.shape3, ctx.e.dtype)
+            _kernels.cross_entropy_grad(ctx.e, ctx.se[:, None, :], coef[:, None, :], a,
+                                        ga[:, None, :] if red == "none" else ga, ctx.tc[:, None, :],
+                                        _class_ids(c, ctx.e), grad)
+            return wrap(grad.reshape(shape), g._dtype), None, None
         if not grad_state.enabled:
             ga = _g_rows(g, n, r, red)
             # (on a GPU, scale without asking: reading ga would wait for the device)
