@@ -36,18 +36,26 @@ class Threshold(Module):
                                               _inplace_suffix(self.inplace))
 
 
-class ReLU(Module):
+class _InplaceActivation(Module):
+    """An activation whose one setting is `inplace`: forward calls the
+    functional form `_function`; the repr shows inplace=True where PyTorch's does."""
     __constants__ = ["inplace"]
+    _shows_inplace = True
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input):
-        return input.relu_() if self.inplace else input.relu()
+        return self._function(input, inplace=self.inplace)
 
     def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+        return "inplace=True" if self.inplace and self._shows_inplace else ""
+
+
+class ReLU(_InplaceActivation):
+    def forward(self, input):
+        return input.relu_() if self.inplace else input.relu()
 
 
 class RReLU(Module):
@@ -106,15 +114,9 @@ class Sigmoid(Module):
         return input.sigmoid()
 
 
-class Hardsigmoid(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.hardsigmoid(input, self.inplace)
+class Hardsigmoid(_InplaceActivation):
+    _function = staticmethod(F.hardsigmoid)
+    _shows_inplace = False   # PyTorch's repr leaves it out
 
 
 class Tanh(Module):
@@ -122,43 +124,17 @@ class Tanh(Module):
         return input.tanh()
 
 
-class SiLU(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+class SiLU(_InplaceActivation):
+    _function = staticmethod(F.silu)
 
 
-class Mish(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.mish(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+class Mish(_InplaceActivation):
+    _function = staticmethod(F.mish)
 
 
-class Hardswish(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.hardswish(input, self.inplace)
+class Hardswish(_InplaceActivation):
+    _function = staticmethod(F.hardswish)
+    _shows_inplace = False   # PyTorch's repr leaves it out
 
 
 class ELU(Module):
@@ -191,18 +167,8 @@ class CELU(Module):
         return "alpha=%s%s" % (self.alpha, _inplace_suffix(self.inplace))
 
 
-class SELU(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.selu(input, self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+class SELU(_InplaceActivation):
+    _function = staticmethod(F.selu)
 
 
 class GLU(Module):
@@ -326,7 +292,9 @@ class Tanhshrink(Module):
         return F.tanhshrink(input)
 
 
-class Softmin(Module):
+class _SoftmaxOverDim(Module):
+    """Softmin / Softmax / LogSoftmax over `dim` (None: PyTorch's legacy choice,
+    with its warning); `_function` is the functional form."""
     __constants__ = ["dim"]
 
     def __init__(self, dim=None):
@@ -339,29 +307,18 @@ class Softmin(Module):
             self.dim = None
 
     def forward(self, input):
-        return F.softmin(input, self.dim, _stacklevel=5)
+        return self._function(input, self.dim, _stacklevel=5)
 
     def extra_repr(self):
         return "dim=%s" % (self.dim,)
 
 
-class Softmax(Module):
-    __constants__ = ["dim"]
+class Softmin(_SoftmaxOverDim):
+    _function = staticmethod(F.softmin)
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, "dim"):
-            self.dim = None
-
-    def forward(self, input):
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return "dim=%s" % (self.dim,)
+class Softmax(_SoftmaxOverDim):
+    _function = staticmethod(F.softmax)
 
 
 class Softmax2d(Module):
@@ -372,20 +329,5 @@ class Softmax2d(Module):
         return F.softmax(input, -3, _stacklevel=5)
 
 
-class LogSoftmax(Module):
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, "dim"):
-            self.dim = None
-
-    def forward(self, input):
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return "dim=%s" % (self.dim,)
+class LogSoftmax(_SoftmaxOverDim):
+    _function = staticmethod(F.log_softmax)
