@@ -137,7 +137,8 @@ class Hardswish(_InplaceActivation):
     _shows_inplace = False   # PyTorch's repr leaves it out
 
 
-class ELU(Module):
+class _AlphaActivation(Module):
+    """ELU / CELU: an `alpha` and `inplace`; `_function` is the functional form."""
     __constants__ = ["alpha", "inplace"]
 
     def __init__(self, alpha=1.0, inplace=False):
@@ -146,25 +147,18 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha, self.inplace)
+        return self._function(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         return "alpha=%s%s" % (self.alpha, _inplace_suffix(self.inplace))
 
 
-class CELU(Module):
-    __constants__ = ["alpha", "inplace"]
+class ELU(_AlphaActivation):
+    _function = staticmethod(F.elu)
 
-    def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
 
-    def forward(self, input):
-        return F.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        return "alpha=%s%s" % (self.alpha, _inplace_suffix(self.inplace))
+class CELU(_AlphaActivation):
+    _function = staticmethod(F.celu)
 
 
 class SELU(_InplaceActivation):
